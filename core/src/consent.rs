@@ -1,0 +1,561 @@
+//! The consent record (what the visitor chose, when, under which config revision) and the pure
+//! decisions on it: is a stored record still valid, what does a choice grant, what changed.
+//!
+//! Everything here is plain data in, plain data out, so every rule is unit-tested natively. A
+//! stored value that is not a valid record for this config never grants anything: the visitor is
+//! asked again, and the reason is reported so a site owner can see why.
+
+use crate::config::Config;
+use crate::json::{self, ObjectWriter, Value};
+use crate::time::{from_iso, to_iso, DAY_MS};
+
+/// Version of the stored record's shape; a record with another version is not trusted.
+pub const SCHEMA: u32 = 1;
+/// Clocks drift: a timestamp up to this far in the future is still believed.
+const CLOCK_SKEW_MS: f64 = DAY_MS;
+/// No record can predate the widget: earlier timestamps are corrupt.
+const EARLIEST_MS: f64 = 1_577_836_800_000.0; // 2020-01-01
+
+/// Each category with whether it is granted, in config order.
+pub type Grants = Vec<(String, bool)>;
+
+/// The grant of `id` in `grants`, if listed.
+pub fn lookup(grants: &[(String, bool)], id: &str) -> Option<bool> {
+    grants.iter().find(|(k, _)| k == id).map(|(_, on)| *on)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    AcceptAll,
+    RejectAll,
+    Custom,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::AcceptAll => "accept-all",
+            Method::RejectAll => "reject-all",
+            Method::Custom => "custom",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Method> {
+        [Method::AcceptAll, Method::RejectAll, Method::Custom]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub schema: u32,
+    /// Random UUID v4: lets a site match a receipt to this choice without knowing the visitor.
+    pub id: String,
+    /// The config revision the visitor saw.
+    pub revision: u32,
+    /// When consent was first given (kept across later changes).
+    pub given_at: String,
+    pub updated_at: String,
+    pub expires_at: String,
+    /// One entry per optional and required category of the config at the time.
+    pub categories: Grants,
+    pub method: Method,
+    /// The language the banner or panel was shown in.
+    pub lang: String,
+}
+
+const RECORD_FIELDS: &[&str] = &[
+    "schema",
+    "id",
+    "revision",
+    "givenAt",
+    "updatedAt",
+    "expiresAt",
+    "categories",
+    "method",
+    "lang",
+];
+
+impl Record {
+    /// The stored form (documented in README "The consent record").
+    pub fn to_json(&self) -> String {
+        let mut categories = ObjectWriter::new();
+        for (id, on) in &self.categories {
+            categories = categories.bool(id, *on);
+        }
+        ObjectWriter::new()
+            .uint("schema", u64::from(self.schema))
+            .str("id", &self.id)
+            .uint("revision", u64::from(self.revision))
+            .str("givenAt", &self.given_at)
+            .str("updatedAt", &self.updated_at)
+            .str("expiresAt", &self.expires_at)
+            .raw("categories", &categories.finish())
+            .str("method", self.method.as_str())
+            .str("lang", &self.lang)
+            .finish()
+    }
+
+    /// Reads the stored form strictly: any missing, extra or mistyped field is an error.
+    pub fn from_json(raw: &str) -> Result<Record, String> {
+        let value = json::parse(raw).map_err(|e| {
+            let mut m = String::from("the stored consent is not valid JSON (");
+            m.push_str(&e);
+            m.push(')');
+            m
+        })?;
+        Record::read(&value).map_err(|field| {
+            let mut m = String::from("the stored consent is not a consent record (field ");
+            m.push_str(field);
+            m.push(')');
+            m
+        })
+    }
+
+    /// On error, names the first field that is wrong.
+    fn read(v: &Value) -> Result<Record, &str> {
+        let Value::Obj(fields) = v else {
+            return Err("(root)");
+        };
+        if let Some((k, _)) = fields
+            .iter()
+            .find(|(k, _)| !RECORD_FIELDS.contains(&k.as_str()))
+        {
+            return Err(k);
+        }
+        let string = |key: &'static str| match v.get(key) {
+            Some(Value::Str(s)) => Ok(s.clone()),
+            _ => Err(key),
+        };
+        let uint = |key: &'static str| match v.get(key) {
+            Some(Value::Int(n)) if (0..=i64::from(u32::MAX)).contains(n) => Ok(*n as u32),
+            _ => Err(key),
+        };
+        let categories = match v.get("categories") {
+            Some(Value::Obj(entries)) => entries
+                .iter()
+                .map(|(k, on)| match on {
+                    Value::Bool(b) => Ok((k.clone(), *b)),
+                    _ => Err("categories"),
+                })
+                .collect::<Result<Grants, _>>()?,
+            _ => return Err("categories"),
+        };
+        Ok(Record {
+            schema: uint("schema")?,
+            id: string("id")?,
+            revision: uint("revision")?,
+            given_at: string("givenAt")?,
+            updated_at: string("updatedAt")?,
+            expires_at: string("expiresAt")?,
+            categories,
+            method: Method::parse(&string("method")?).ok_or("method")?,
+            lang: string("lang")?,
+        })
+    }
+}
+
+/// What a stored value means for this page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// Nothing stored: a first visit.
+    Missing,
+    /// A record that applies now.
+    Valid(Record),
+    /// A well-formed record that no longer applies (new revision, expired): ask again, starting
+    /// from the previous choices.
+    Stale { previous: Record, reason: String },
+    /// Not a record at all: ask again from scratch.
+    Invalid { reason: String },
+}
+
+impl Stored {
+    pub fn valid(&self) -> Option<&Record> {
+        match self {
+            Stored::Valid(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The record whose choices should pre-fill the panel, valid or not.
+    pub fn previous(&self) -> Option<&Record> {
+        match self {
+            Stored::Valid(r) | Stored::Stale { previous: r, .. } => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Why the stored value was not used, for a console warning.
+    pub fn problem(&self) -> Option<&str> {
+        match self {
+            Stored::Stale { reason, .. } | Stored::Invalid { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a stored value against the config, at time `now` (ms since the epoch).
+pub fn assess(raw: Option<&str>, config: &Config, now: f64) -> Stored {
+    let Some(raw) = raw else {
+        return Stored::Missing;
+    };
+    let record = match Record::from_json(raw) {
+        Ok(r) => r,
+        Err(reason) => return Stored::Invalid { reason },
+    };
+    if let Err(reason) = check_shape(&record, now) {
+        return Stored::Invalid { reason };
+    }
+    if record.revision != config.revision {
+        let mut reason = String::from("the stored consent is for config revision ");
+        json::push_uint(&mut reason, u64::from(record.revision));
+        reason.push_str(", the site is at revision ");
+        json::push_uint(&mut reason, u64::from(config.revision));
+        return Stored::Stale {
+            previous: record,
+            reason,
+        };
+    }
+    // A config that shortens the lifetime applies to records written before the change too.
+    let expires = expiry_of(&record, config);
+    if expires <= now {
+        let mut reason = String::from("the stored consent expired at ");
+        reason.push_str(&to_iso(expires));
+        return Stored::Stale {
+            previous: record,
+            reason,
+        };
+    }
+    Stored::Valid(record)
+}
+
+fn expiry_of(record: &Record, config: &Config) -> f64 {
+    let stored = from_iso(&record.expires_at).unwrap_or(0.0);
+    let by_config =
+        from_iso(&record.updated_at).unwrap_or(0.0) + f64::from(config.expires_after_days) * DAY_MS;
+    stored.min(by_config)
+}
+
+/// What the shape alone does not tell: schema, id, and timestamps that make sense.
+fn check_shape(record: &Record, now: f64) -> Result<(), String> {
+    if record.schema != SCHEMA {
+        let mut m = String::from("the stored consent has schema version ");
+        json::push_uint(&mut m, u64::from(record.schema));
+        m.push_str(", this widget reads version 1");
+        return Err(m);
+    }
+    if record.id.is_empty() || record.id.len() > 64 {
+        return Err("the stored consent has no usable id".into());
+    }
+    let stamp = |name: &str, value: &str| -> Result<f64, String> {
+        from_iso(value).ok_or_else(|| {
+            let mut m = String::from("the stored consent's ");
+            m.push_str(name);
+            m.push_str(" is not a timestamp");
+            m
+        })
+    };
+    let given = stamp("givenAt", &record.given_at)?;
+    let updated = stamp("updatedAt", &record.updated_at)?;
+    let expires = stamp("expiresAt", &record.expires_at)?;
+    if given < EARLIEST_MS || given > updated || updated > now + CLOCK_SKEW_MS {
+        return Err("the stored consent's timestamps are impossible (before 2020, out of order or in the future)".into());
+    }
+    if expires < updated {
+        return Err("the stored consent expires before it was given".into());
+    }
+    Ok(())
+}
+
+/// Whether `category` is granted under `record` (required categories always are).
+pub fn granted(config: &Config, record: Option<&Record>, category: &str) -> bool {
+    match config.category(category) {
+        Some(c) if c.required => true,
+        Some(_) => record.is_some_and(|r| lookup(&r.categories, category) == Some(true)),
+        None => false,
+    }
+}
+
+/// Every category of the config with its grant.
+pub fn grants(config: &Config, record: Option<&Record>) -> Grants {
+    config
+        .category_ids()
+        .map(|id| (id.to_owned(), granted(config, record, id)))
+        .collect()
+}
+
+/// What a choice grants: everything, nothing optional, or the listed categories.
+/// Unknown ids in `accepted` are ignored; required categories are always on.
+pub fn choices(config: &Config, method: Method, accepted: &[String]) -> Grants {
+    config
+        .categories
+        .iter()
+        .map(|c| {
+            let on = c.required
+                || match method {
+                    Method::AcceptAll => true,
+                    Method::RejectAll => false,
+                    Method::Custom => accepted.iter().any(|a| *a == c.id),
+                };
+            (c.id.clone(), on)
+        })
+        .collect()
+}
+
+/// Everything a new record needs besides the choices.
+pub struct Context<'a> {
+    pub now: f64,
+    pub lang: &'a str,
+    /// A fresh UUID, used when there is no previous record to continue.
+    pub new_id: String,
+}
+
+/// The record for a new choice. A previous record (even a stale one) keeps its id and first
+/// given time, so one visitor's history reads as one consent.
+pub fn record_choice(
+    config: &Config,
+    previous: Option<&Record>,
+    categories: Grants,
+    method: Method,
+    ctx: Context,
+) -> Record {
+    let now = to_iso(ctx.now);
+    let (id, given_at) = match previous {
+        Some(p) => (p.id.clone(), p.given_at.clone()),
+        None => (ctx.new_id, now.clone()),
+    };
+    Record {
+        schema: SCHEMA,
+        id,
+        revision: config.revision,
+        given_at,
+        updated_at: now,
+        expires_at: to_iso(ctx.now + f64::from(config.expires_after_days) * DAY_MS),
+        categories,
+        method,
+        lang: ctx.lang.to_owned(),
+    }
+}
+
+/// Categories whose grant differs between two grant maps.
+pub fn changed(before: &[(String, bool)], after: &[(String, bool)]) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(id, on)| lookup(before, id) != Some(*on))
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// A version 4 UUID from 16 random bytes.
+pub fn uuid_v4(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let mut s = String::with_capacity(36);
+    for (i, x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        for nibble in [x >> 4, x & 0xf] {
+            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: f64 = 1_764_076_736_000.0; // 2025-11-25
+
+    fn config() -> Config {
+        Config::parse(
+            r#"{"revision":2,"categories":[{"id":"necessary","required":true},{"id":"analytics"},{"id":"social"}]}"#,
+        )
+        .unwrap()
+        .config
+    }
+
+    fn record(method: Method, accepted: &[&str]) -> Record {
+        let c = config();
+        let accepted: Vec<String> = accepted.iter().map(|s| s.to_string()).collect();
+        record_choice(
+            &c,
+            None,
+            choices(&c, method, &accepted),
+            method,
+            Context {
+                now: NOW,
+                lang: "en",
+                new_id: uuid_v4([7; 16]),
+            },
+        )
+    }
+
+    fn stored(r: &Record) -> String {
+        r.to_json()
+    }
+
+    #[test]
+    fn choices_follow_the_method_and_keep_required_on() {
+        let c = config();
+        let all = choices(&c, Method::AcceptAll, &[]);
+        assert!(all.iter().all(|(_, v)| *v));
+        let none = choices(&c, Method::RejectAll, &[]);
+        assert_eq!(lookup(&none, "necessary"), Some(true));
+        assert_eq!(lookup(&none, "analytics"), Some(false));
+        let some = choices(&c, Method::Custom, &["social".into(), "nope".into()]);
+        assert_eq!(
+            (lookup(&some, "analytics"), lookup(&some, "social")),
+            (Some(false), Some(true))
+        );
+        assert_eq!(lookup(&some, "nope"), None);
+    }
+
+    #[test]
+    fn a_fresh_record_is_valid_and_grants_what_was_chosen() {
+        let c = config();
+        let r = record(Method::Custom, &["analytics"]);
+        assert_eq!(r.given_at, "2025-11-25T13:18:56.000Z");
+        assert_eq!(r.method, Method::Custom);
+        let s = assess(Some(&stored(&r)), &c, NOW + 1000.0);
+        let valid = s.valid().expect("valid");
+        assert!(granted(&c, Some(valid), "analytics"));
+        assert!(!granted(&c, Some(valid), "social"));
+        assert!(granted(&c, Some(valid), "necessary"));
+        assert!(granted(&c, None, "necessary"));
+        assert!(!granted(&c, None, "analytics"));
+        assert!(!granted(&c, Some(valid), "unknown"));
+    }
+
+    #[test]
+    fn stored_json_uses_the_documented_names() {
+        let json = stored(&record(Method::AcceptAll, &[]));
+        for key in [
+            "\"schema\":1",
+            "\"givenAt\"",
+            "\"updatedAt\"",
+            "\"expiresAt\"",
+            "\"method\":\"accept-all\"",
+            "\"lang\":\"en\"",
+        ] {
+            assert!(json.contains(key), "{key} in {json}");
+        }
+    }
+
+    #[test]
+    fn a_new_revision_makes_the_record_stale_but_keeps_it_for_prefill() {
+        let mut c = config();
+        let r = record(Method::AcceptAll, &[]);
+        c.revision = 3;
+        let s = assess(Some(&stored(&r)), &c, NOW);
+        assert!(s.valid().is_none());
+        assert_eq!(s.previous(), Some(&r));
+        assert!(s.problem().unwrap().contains("revision 2"));
+    }
+
+    #[test]
+    fn expiry_by_record_or_by_a_shorter_config() {
+        let mut c = config();
+        let r = record(Method::RejectAll, &[]);
+        let day = DAY_MS;
+        assert!(assess(Some(&stored(&r)), &c, NOW + 181.0 * day)
+            .valid()
+            .is_some());
+        assert!(matches!(
+            assess(Some(&stored(&r)), &c, NOW + 183.0 * day),
+            Stored::Stale { .. }
+        ));
+        c.expires_after_days = 10;
+        assert!(matches!(
+            assess(Some(&stored(&r)), &c, NOW + 11.0 * day),
+            Stored::Stale { .. }
+        ));
+    }
+
+    #[test]
+    fn corrupt_and_hostile_values_are_invalid_with_a_reason() {
+        let c = config();
+        let good = stored(&record(Method::AcceptAll, &[]));
+        let cases: Vec<(String, &str)> = vec![
+            ("{".into(), "not valid JSON"),
+            ("null".into(), "not a consent record"),
+            ("[]".into(), "not a consent record"),
+            ("{}".into(), "not a consent record"),
+            (
+                good.replace("\"schema\":1", "\"schema\":9"),
+                "schema version 9",
+            ),
+            (
+                good.replace("\"analytics\":true", "\"analytics\":\"yes\""),
+                "not a consent record",
+            ),
+            (
+                good.replace("2025-11-25T13:18:56.000Z", "yesterday"),
+                "not a timestamp",
+            ),
+            (
+                good.replace("\"id\":\"", "\"id\":\"\",\"x\":\""),
+                "not a consent record",
+            ),
+            (
+                good.replace("\"revision\":2", "\"revision\":-2"),
+                "not a consent record",
+            ),
+            (
+                good.replace("2025-11-25T13:18:56.000Z", "2099-01-01T00:00:00.000Z"),
+                "impossible",
+            ),
+            (
+                good.replace("2025-11-25T13:18:56.000Z", "1999-01-01T00:00:00.000Z"),
+                "impossible",
+            ),
+            (
+                good.replace("\"method\":\"accept-all\"", "\"method\":\"sure\""),
+                "not a consent record",
+            ),
+            (
+                good.replace("\"lang\"", "\"__proto__\":1,\"lang\""),
+                "not a consent record",
+            ),
+        ];
+        for (raw, why) in cases {
+            match assess(Some(&raw), &c, NOW) {
+                Stored::Invalid { reason } => assert!(reason.contains(why), "{raw}: {reason}"),
+                other => panic!("{raw} gave {other:?}"),
+            }
+        }
+        assert_eq!(assess(None, &c, NOW), Stored::Missing);
+    }
+
+    #[test]
+    fn a_change_keeps_the_id_and_first_given_time() {
+        let c = config();
+        let first = record(Method::AcceptAll, &[]);
+        let second = record_choice(
+            &c,
+            Some(&first),
+            choices(&c, Method::RejectAll, &[]),
+            Method::RejectAll,
+            Context {
+                now: NOW + 5000.0,
+                lang: "de",
+                new_id: "other".into(),
+            },
+        );
+        assert_eq!(second.id, first.id);
+        assert_eq!(second.given_at, first.given_at);
+        assert_ne!(second.updated_at, first.updated_at);
+        let before = grants(&c, Some(&first));
+        let after = grants(&c, Some(&second));
+        assert_eq!(changed(&before, &after), ["analytics", "social"]);
+    }
+
+    #[test]
+    fn uuid_has_version_and_variant_bits() {
+        let u = uuid_v4([0xff; 16]);
+        assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(uuid_v4([0; 16]).len(), 36);
+    }
+}

@@ -1,0 +1,138 @@
+//! ISO 8601 timestamps for the consent record, in pure Rust so expiry decisions test natively.
+//!
+//! Only the UTC form the widget writes (`2026-11-25T13:18:56.123Z`) is produced; reading also
+//! accepts it without milliseconds. Anything else reads as `None`, i.e. an invalid record.
+
+pub const DAY_MS: f64 = 86_400_000.0;
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn to_iso(ms: f64) -> String {
+    let ms = ms.max(0.0) as i64;
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (y, m, d) = civil_from_days(days);
+    let mut s = String::with_capacity(24);
+    let parts = [
+        (y, 4, '-'),
+        (m, 2, '-'),
+        (d, 2, 'T'),
+        (rem / 3_600_000, 2, ':'),
+        (rem / 60_000 % 60, 2, ':'),
+        (rem / 1000 % 60, 2, '.'),
+        (rem % 1000, 3, 'Z'),
+    ];
+    for (value, width, after) in parts {
+        push_padded(&mut s, value, width);
+        s.push(after);
+    }
+    s
+}
+
+/// Zero-padded decimal without `format!`, which would pull core::fmt into the wasm.
+fn push_padded(s: &mut String, value: i64, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10_i64.pow(place) % 10) as u32;
+        s.push(char::from_digit(digit, 10).unwrap_or('0'));
+    }
+}
+
+/// Parses what `to_iso` writes (milliseconds optional). `None` for anything else.
+pub fn from_iso(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = s.get(from..from + len)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let sep = |at: usize, c: u8| b.get(at) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let millis = match &s[19..] {
+        "Z" => 0,
+        rest if rest.len() == 5 && rest.starts_with('.') && rest.ends_with('Z') => num(20, 3)?,
+        _ => return None,
+    };
+    let valid = (1..=12).contains(&mo)
+        && d >= 1
+        && d <= days_in_month(y, mo)
+        && h < 24
+        && mi < 60
+        && sec < 60;
+    valid.then(|| {
+        (days_from_civil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + millis)
+            as f64
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for ms in [
+            0.0,
+            1_764_076_736_123.0,
+            951_782_400_000.0,
+            4_102_444_799_999.0,
+        ] {
+            assert_eq!(from_iso(&to_iso(ms)), Some(ms), "{}", to_iso(ms));
+        }
+        assert_eq!(to_iso(1_764_076_736_123.0), "2025-11-25T13:18:56.123Z");
+        assert_eq!(to_iso(951_782_400_000.0), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn accepts_no_millis_and_rejects_junk() {
+        assert_eq!(from_iso("1970-01-01T00:00:01Z"), Some(1000.0));
+        for bad in [
+            "",
+            "2025-13-01T00:00:00Z",
+            "2025-02-30T00:00:00Z",
+            "2025-01-01T24:00:00Z",
+            "2025-01-01 00:00:00Z",
+            "2025-01-01T00:00:00+01:00",
+            "2025-01-01T00:00:00.12Z",
+            "+025-01-01T00:00:00Z",
+            "2025-01-01T00:00:00.1234Z",
+        ] {
+            assert_eq!(from_iso(bad), None, "{bad}");
+        }
+        assert!(from_iso("2024-02-29T00:00:00Z").is_some());
+        assert!(from_iso("2023-02-29T00:00:00Z").is_none());
+    }
+}

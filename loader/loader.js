@@ -1,0 +1,166 @@
+// optin loader: the body of dist/optin.js, the one classic script a site includes.
+//
+// scripts/assemble-loader.mjs wraps it in one function together with the core's wasm-bindgen glue
+// (`optin_core`) and the core's wasm as base64 (`CORE_WASM`), so a returning visitor's gated
+// scripts wait on this single request and nothing else. The UI (banner and panel) is fetched from
+// next to this file only when it must show, starting at once when no choice is stored yet.
+//
+// This file only wires things together: every decision is made in the core (Rust).
+
+var script = document.currentScript;
+var base = new URL('.', script.src).href;
+var nonce = script.nonce || '';
+var DEFAULT_KEY = 'optin.consent';
+
+var started = false;
+var waiting = [];
+var ui = null;
+var readyResolve, readyReject;
+var ready = new Promise(function (resolve, reject) {
+  readyResolve = resolve;
+  readyReject = reject;
+});
+
+function loadUi() {
+  if (!ui) {
+    var wasm = fetch(base + 'optin-ui_bg.wasm');
+    ui = new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = base + 'optin-ui.js';
+      s.nonce = nonce;
+      s.onload = resolve;
+      s.onerror = function () {
+        reject(new Error('optin: could not load ' + s.src));
+      };
+      document.head.appendChild(s);
+    }).then(function () {
+      // `optin_ui` is the global the UI's glue declares.
+      return optin_ui({ module_or_path: wasm });
+    }).then(function () {
+      return optin_ui;
+    });
+    ui.catch(function (e) {
+      ui = null;
+      console.error(e);
+    });
+  }
+  return ui;
+}
+
+function storedChoiceLikely() {
+  try {
+    return localStorage.getItem(DEFAULT_KEY) !== null;
+  } catch (e) {
+    return false;
+  }
+}
+
+function readConfig() {
+  var url = script.getAttribute('data-config');
+  if (url) {
+    return fetch(new URL(url, document.baseURI)).then(function (r) {
+      if (!r.ok) throw new Error('optin config: ' + url + ' answered HTTP ' + r.status);
+      return r.text();
+    });
+  }
+  var inline = document.getElementById('optin-config');
+  return Promise.resolve(inline ? inline.textContent : null);
+}
+
+function decode(b64) {
+  var bin = atob(b64);
+  var bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+// Actions wait for the start; questions answer "not granted" until then (fail closed).
+function act(fn) {
+  return ready.then(function () {
+    fn();
+  });
+}
+
+function showUi(view) {
+  return ready.then(loadUi).then(function (u) {
+    u.show(view);
+  });
+}
+
+var api = {
+  ready: ready,
+  granted: function (category) {
+    return started && optin_core.granted(String(category));
+  },
+  consent: function () {
+    var json = started && optin_core.consent_json();
+    return json ? JSON.parse(json) : null;
+  },
+  config: function () {
+    return started ? JSON.parse(optin_core.config_json()) : null;
+  },
+  language: function () {
+    return started ? optin_core.lang() : null;
+  },
+  acceptAll: function () {
+    return act(function () {
+      optin_core.choose('accept-all', []);
+    });
+  },
+  rejectAll: function () {
+    return act(function () {
+      optin_core.choose('reject-all', []);
+    });
+  },
+  accept: function (categories) {
+    return act(function () {
+      optin_core.choose('custom', [].concat(categories || []).map(String));
+    });
+  },
+  show: function () {
+    return showUi('banner');
+  },
+  showPreferences: function () {
+    return showUi('preferences');
+  },
+  hide: function () {
+    return ui ? ui.then(function (u) { u.hide(); }) : Promise.resolve();
+  },
+  // The pre-load queue: `(window.optin = window.optin || []).push(function (optin) { … })`
+  // works before and after this script has loaded.
+  push: function (fn) {
+    ready.then(function () {
+      fn(api);
+    });
+  },
+};
+
+if (Array.isArray(window.optin)) waiting = window.optin;
+window.optin = api;
+
+if (!storedChoiceLikely()) loadUi();
+
+document.addEventListener('click', function (e) {
+  var opener = e.target.closest && e.target.closest('[data-optin-open]');
+  if (opener) {
+    e.preventDefault();
+    api.showPreferences();
+  }
+});
+
+Promise.all([optin_core({ module_or_path: decode(CORE_WASM) }), readConfig()])
+  .then(function (loaded) {
+    var ask = optin_core.start(loaded[1]);
+    started = true;
+    readyResolve(api);
+    document.dispatchEvent(new CustomEvent('optin:ready'));
+    if (ask) showUi('banner');
+  })
+  .catch(function (e) {
+    console.error(e instanceof Error ? e : new Error(String(e)));
+    readyReject(e);
+  });
+
+ready.then(function () {
+  waiting.forEach(api.push);
+}, function () {});

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds dist/: the loader (with the core's wasm inlined) and the UI it loads on demand.
+#   dist/optin.js          classic script a site includes: core glue + core wasm + loader
+#   dist/optin-ui.js       the UI's wasm-bindgen glue (global `optin_ui`), fetched only for a banner
+#   dist/optin-ui_bg.wasm  the Yew UI
+#   dist/optin.d.ts        TypeScript declarations of window.optin
+# Both wasm files are built as cdylib through `cargo rustc` so LTO stays on (TOOLCHAIN.md trap).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+out=dist
+work=target/dist-work
+mkdir -p "$out" "$work"
+
+build_wasm() { # package, global name, output stem
+  local pkg=$1 global=$2 stem=$3 crate=${1//-/_}
+  cargo rustc -q --release --target wasm32-unknown-unknown -p "$pkg" --lib --crate-type cdylib
+  wasm-bindgen --target no-modules --no-modules-global "$global" --no-typescript \
+    --out-dir "$work" --out-name "$stem" "target/wasm32-unknown-unknown/release/$crate.wasm"
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$work/${stem}_bg.wasm" -o "$work/${stem}_bg.wasm"
+}
+
+build_wasm optin-core optin_core optin-core
+build_wasm optin-ui optin_ui optin-ui
+
+node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" loader/loader.js "$out/optin.js"
+cp "$work/optin-ui.js" "$out/optin-ui.js"
+cp "$work/optin-ui_bg.wasm" "$out/optin-ui_bg.wasm"
+cp loader/optin.d.ts "$out/optin.d.ts"
+echo "dist/ built: $(cd "$out" && ls | tr '\n' ' ')"

@@ -1,0 +1,32 @@
+//! The UI's only way to the core: `window.optin`, the same public API site owners use.
+
+use js_sys::{Array, Promise};
+use optin_core::config::Config;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = optin, js_name = acceptAll)]
+    pub fn accept_all() -> Promise;
+    #[wasm_bindgen(js_namespace = optin, js_name = rejectAll)]
+    pub fn reject_all() -> Promise;
+    #[wasm_bindgen(js_namespace = optin, js_name = accept)]
+    fn accept_array(categories: &Array) -> Promise;
+    #[wasm_bindgen(js_namespace = optin)]
+    pub fn granted(category: &str) -> bool;
+    #[wasm_bindgen(js_namespace = optin, js_name = config)]
+    fn config_value() -> JsValue;
+    #[wasm_bindgen(js_namespace = optin)]
+    pub fn language() -> Option<String>;
+}
+
+/// Grants exactly `categories` (required ones are granted by the core regardless).
+pub fn accept(categories: &[String]) -> Promise {
+    accept_array(&categories.iter().map(|c| JsValue::from_str(c)).collect())
+}
+
+/// The site's config, read back through `optin.config()`.
+pub fn config() -> Option<Config> {
+    let json = js_sys::JSON::stringify(&config_value()).ok()?.as_string()?;
+    Config::parse(&json).ok().map(|p| p.config)
+}

@@ -1,0 +1,130 @@
+//! The root component: owns the UI state (a reducer), turns commands from the loader into
+//! actions, calls the public API for choices, and moves focus the way a dialog should.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use crate::api;
+use crate::banner::Banner;
+use crate::dom;
+use crate::model::Model;
+use crate::preferences::Preferences;
+use crate::state::{Action, UiState, View};
+
+/// What the outside world asks of the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Banner,
+    Preferences,
+    Hide,
+    /// The core recorded a choice (`optin:change`), from our buttons or from the page's code.
+    Chosen,
+}
+
+/// Every category with its current grant, for the panel to start from.
+fn current_grants(model: &Model) -> BTreeMap<String, bool> {
+    model
+        .categories
+        .iter()
+        .map(|c| (c.id.clone(), c.required || api::granted(&c.id)))
+        .collect()
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let model = use_memo((), |_| Model::load());
+    let state = use_reducer(UiState::default);
+    let opener = use_mut_ref(|| None::<HtmlElement>);
+    let last_view = use_mut_ref(|| View::Hidden);
+    let banner_preferences = use_node_ref();
+
+    let open_preferences = {
+        let dispatcher = state.dispatcher();
+        let model = model.clone();
+        let opener = opener.clone();
+        Callback::from(move |()| {
+            if let Some(model) = model.as_ref() {
+                *opener.borrow_mut() = dom::active_element();
+                dispatcher.dispatch(Action::OpenPreferences(current_grants(model)));
+            }
+        })
+    };
+
+    {
+        let dispatcher = state.dispatcher();
+        let open_preferences = open_preferences.clone();
+        use_effect_with((), move |_| {
+            crate::connect(Callback::from(move |command| match command {
+                Command::Banner => dispatcher.dispatch(Action::ShowBanner),
+                Command::Preferences => open_preferences.emit(()),
+                Command::Hide => dispatcher.dispatch(Action::Hide),
+                Command::Chosen => dispatcher.dispatch(Action::Chosen),
+            }));
+        });
+    }
+
+    // Focus follows the dialog: back to what opened the panel, or to the banner's button.
+    {
+        let opener = opener.clone();
+        let banner_preferences = banner_preferences.clone();
+        use_effect_with(state.view, move |view| {
+            let was = std::mem::replace(&mut *last_view.borrow_mut(), *view);
+            if was == View::Preferences {
+                match view {
+                    View::Banner => {
+                        if let Some(el) = banner_preferences.cast::<web_sys::Element>() {
+                            dom::focus(&el);
+                        }
+                    }
+                    _ => {
+                        if let Some(el) = opener.borrow_mut().take().filter(|e| e.is_connected()) {
+                            let _ = el.focus();
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    let Some(model) = (*model).clone() else {
+        return html! {};
+    };
+    let model = Rc::new(model);
+    let on_accept_all = Callback::from(|()| drop(api::accept_all()));
+    let on_reject_all = Callback::from(|()| drop(api::reject_all()));
+
+    match state.view {
+        View::Hidden => html! {},
+        View::Banner => html! {
+            <Banner
+                model={model}
+                on_accept_all={on_accept_all}
+                on_reject_all={on_reject_all}
+                on_preferences={open_preferences}
+                preferences_ref={banner_preferences}
+            />
+        },
+        View::Preferences => {
+            let dispatcher = state.dispatcher();
+            let on_toggle = Callback::from(move |id| dispatcher.dispatch(Action::Toggle(id)));
+            let dispatcher = state.dispatcher();
+            let on_close = Callback::from(move |()| dispatcher.dispatch(Action::Close));
+            let accepted = state.accepted();
+            let on_save = Callback::from(move |()| drop(api::accept(&accepted)));
+            html! {
+                <Preferences
+                    model={model}
+                    choices={state.choices.clone()}
+                    on_toggle={on_toggle}
+                    on_save={on_save}
+                    on_accept_all={on_accept_all}
+                    on_reject_all={on_reject_all}
+                    on_close={on_close}
+                />
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The few DOM chores Yew does not do: the shadow-root host with its stylesheet, a document event
+//! listener, and focus handling for the dialog.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+/// The widget's styles, adopted by the shadow root as a constructed stylesheet: no `<style>`
+/// element and no `style` attribute, so a strict `style-src 'self'` policy does not block them.
+const CSS: &str = include_str!("../styles/optin.css");
+
+fn document() -> Result<web_sys::Document, JsValue> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))
+}
+
+/// Appends `<optin-widget>` to the body with an open shadow root, and returns the element inside
+/// it where the app renders. Host-page CSS cannot reach inside; the widget's CSS cannot leak out.
+pub fn shadow_mount_point() -> Result<Element, JsValue> {
+    let document = document()?;
+    let host = document.create_element("optin-widget")?;
+    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let sheet = web_sys::CssStyleSheet::new()?;
+    sheet.replace_sync(CSS)?;
+    js_sys::Reflect::set(
+        &shadow,
+        &"adoptedStyleSheets".into(),
+        &js_sys::Array::of1(&sheet),
+    )?;
+    let root = document.create_element("div")?;
+    root.set_class_name("optin");
+    shadow.append_child(&root)?;
+    document
+        .body()
+        .ok_or_else(|| JsValue::from_str("no body"))?
+        .append_child(&host)?;
+    Ok(root)
+}
+
+/// Listens to `name` on `document` for the page's lifetime.
+pub fn on_document_event(name: &str, f: impl Fn() + 'static) {
+    let Ok(document) = document() else { return };
+    let listener = Closure::<dyn Fn()>::new(f);
+    let _ = document.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+    listener.forget();
+}
+
+/// The element that has focus, looking inside our shadow root too.
+pub fn active_element() -> Option<HtmlElement> {
+    let mut active = document().ok()?.active_element()?;
+    while let Some(inner) = active.shadow_root().and_then(|s| s.active_element()) {
+        active = inner;
+    }
+    active.dyn_into().ok()
+}
+
+pub fn focus(el: &Element) {
+    if let Some(el) = el.dyn_ref::<HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// Keeps Tab and Shift+Tab inside `container` (a modal dialog).
+pub fn trap_tab(container: &Element, event: &web_sys::KeyboardEvent) {
+    let Ok(list) = container.query_selector_all(
+        "button:not([disabled]), input:not([disabled]), a[href], [tabindex]:not([tabindex=\"-1\"])",
+    ) else {
+        return;
+    };
+    let (Some(first), Some(last)) = (
+        list.item(0),
+        list.length().checked_sub(1).and_then(|i| list.item(i)),
+    ) else {
+        return;
+    };
+    let active = container
+        .get_root_node()
+        .dyn_into::<ShadowRoot>()
+        .ok()
+        .and_then(|root| root.active_element());
+    let active_node: Option<&web_sys::Node> = active.as_ref().map(|a| a.as_ref());
+    let at_edge = |edge: &web_sys::Node| active_node.is_some_and(|a| a.is_same_node(Some(edge)));
+    let outside = active_node.is_none_or(|a| !container.contains(Some(a)));
+    if event.shift_key() && (at_edge(&first) || outside) {
+        event.prevent_default();
+        focus(last.unchecked_ref());
+    } else if !event.shift_key() && (at_edge(&last) || outside) {
+        event.prevent_default();
+        focus(first.unchecked_ref());
+    }
+}

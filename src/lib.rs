@@ -1,0 +1,89 @@
+//! optin-ui: the banner and the preferences panel, a Yew app in an open shadow root.
+//!
+//! The loader fetches this wasm only when something must show, and drives it through two exports,
+//! `show(view)` and `hide()`. The UI in turn talks to the core only through `window.optin` (see
+//! `api.rs`) and listens to the core's `optin:change` event, like any site script would.
+
+mod api;
+mod app;
+mod banner;
+mod dom;
+mod model;
+mod preferences;
+pub mod state;
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use yew::Callback;
+
+pub use app::{App, Command};
+
+thread_local! {
+    static INBOX: RefCell<Inbox> = RefCell::new(Inbox::default());
+}
+
+/// Commands from outside the Yew app, held until the app has mounted and can take them.
+#[derive(Default)]
+struct Inbox {
+    mounted: bool,
+    deliver: Option<Callback<Command>>,
+    pending: Vec<Command>,
+}
+
+/// Shows the banner (`"banner"`) or the preferences panel (`"preferences"`).
+#[wasm_bindgen]
+pub fn show(view: &str) {
+    mount();
+    send(match view {
+        "preferences" => Command::Preferences,
+        _ => Command::Banner,
+    });
+}
+
+#[wasm_bindgen]
+pub fn hide() {
+    send(Command::Hide);
+}
+
+pub(crate) fn send(command: Command) {
+    let deliver = INBOX.with(|inbox| {
+        let mut inbox = inbox.borrow_mut();
+        match &inbox.deliver {
+            Some(cb) => Some(cb.clone()),
+            None => {
+                inbox.pending.push(command.clone());
+                None
+            }
+        }
+    });
+    if let Some(cb) = deliver {
+        cb.emit(command);
+    }
+}
+
+/// Called by the app once mounted: from now on commands go straight to it.
+pub(crate) fn connect(deliver: Callback<Command>) {
+    let pending = INBOX.with(|inbox| {
+        let mut inbox = inbox.borrow_mut();
+        inbox.deliver = Some(deliver.clone());
+        std::mem::take(&mut inbox.pending)
+    });
+    for command in pending {
+        deliver.emit(command);
+    }
+}
+
+fn mount() {
+    let first = INBOX.with(|inbox| !std::mem::replace(&mut inbox.borrow_mut().mounted, true));
+    if !first {
+        return;
+    }
+    match dom::shadow_mount_point() {
+        Ok(root) => {
+            yew::Renderer::<App>::with_root(root).render();
+            dom::on_document_event("optin:change", || send(Command::Chosen));
+        }
+        Err(e) => web_sys::console::error_2(&"optin: could not show the banner".into(), &e),
+    }
+}

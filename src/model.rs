@@ -1,0 +1,56 @@
+//! What the UI shows, built once from the public API: texts in the visitor's language and the
+//! categories with their services.
+
+use optin_core::config::{Config, Service};
+use optin_core::texts::{category_texts, Resolved};
+
+use crate::api;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub lang: String,
+    pub texts: Resolved,
+    pub privacy_policy_url: Option<String>,
+    pub categories: Vec<CategoryView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryView {
+    pub id: String,
+    pub required: bool,
+    pub title: String,
+    pub description: String,
+    pub services: Vec<Service>,
+}
+
+impl Model {
+    pub fn new(config: &Config, lang: &str) -> Model {
+        let categories = config
+            .categories
+            .iter()
+            .map(|c| {
+                let (title, description) = category_texts(config, lang, &c.id);
+                CategoryView {
+                    id: c.id.clone(),
+                    required: c.required,
+                    title,
+                    description,
+                    services: c.services.clone(),
+                }
+            })
+            .collect();
+        Model {
+            lang: lang.to_owned(),
+            texts: Resolved::for_lang(config, lang),
+            privacy_policy_url: config.privacy_policy_url.clone(),
+            categories,
+        }
+    }
+
+    /// The model for the running widget, or `None` if the core has not started.
+    pub fn load() -> Option<Model> {
+        let config = api::config()?;
+        let lang = api::language().unwrap_or_else(|| "en".to_owned());
+        Some(Model::new(&config, &lang))
+    }
+}

@@ -1,0 +1,126 @@
+//! The preferences panel: a modal dialog with one switch per category, its services and their
+//! cookies, and Save / Accept all / Reject all.
+//!
+//! Nothing is pre-ticked (CJEU C-673/17 Planet49): switches start from the visitor's current
+//! grants, which are all off before a first choice. Required categories show on and locked.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use optin_core::config::Service;
+use yew::prelude::*;
+
+use crate::dom;
+use crate::model::{CategoryView, Model};
+
+#[derive(Properties, PartialEq)]
+pub struct PreferencesProps {
+    pub model: Rc<Model>,
+    pub choices: BTreeMap<String, bool>,
+    pub on_toggle: Callback<String>,
+    pub on_save: Callback<()>,
+    pub on_accept_all: Callback<()>,
+    pub on_reject_all: Callback<()>,
+    pub on_close: Callback<()>,
+}
+
+#[function_component(Preferences)]
+pub fn preferences(props: &PreferencesProps) -> Html {
+    let dialog = use_node_ref();
+    {
+        let dialog = dialog.clone();
+        use_effect_with((), move |_| {
+            if let Some(el) = dialog.cast::<web_sys::Element>() {
+                dom::focus(&el);
+            }
+        });
+    }
+    let onkeydown = {
+        let dialog = dialog.clone();
+        let on_close = props.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Escape" => {
+                e.prevent_default();
+                on_close.emit(());
+            }
+            "Tab" => {
+                if let Some(el) = dialog.cast::<web_sys::Element>() {
+                    dom::trap_tab(&el, &e);
+                }
+            }
+            _ => {}
+        })
+    };
+    let texts = &props.model.texts;
+    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
+    html! {
+        <div class="overlay">
+            <div class="dialog" role="dialog" aria-modal="true" data-optin="preferences"
+                lang={props.model.lang.clone()} tabindex="-1" ref={dialog} {onkeydown}
+                aria-labelledby="optin-prefs-title" aria-describedby="optin-prefs-text">
+                <div class="dialog-head">
+                    <h2 id="optin-prefs-title" class="title">{ &texts.preferences_title }</h2>
+                    <button type="button" class="close" data-optin="close" aria-label={texts.close.clone()}
+                        onclick={click(&props.on_close)}>{ "×" }</button>
+                </div>
+                <p id="optin-prefs-text" class="text">{ &texts.preferences_description }</p>
+                <ul class="categories">
+                    { for props.model.categories.iter().map(|c| category(props, c)) }
+                </ul>
+                <div class="actions">
+                    <button type="button" class="button" data-optin="save"
+                        onclick={click(&props.on_save)}>{ &texts.save }</button>
+                    <button type="button" class="button" data-optin="accept-all"
+                        onclick={click(&props.on_accept_all)}>{ &texts.accept_all }</button>
+                    <button type="button" class="button" data-optin="reject-all"
+                        onclick={click(&props.on_reject_all)}>{ &texts.reject_all }</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+fn category(props: &PreferencesProps, c: &CategoryView) -> Html {
+    let input_id = format!("optin-cat-{}", c.id);
+    let desc_id = format!("optin-cat-{}-desc", c.id);
+    let on = c.required || props.choices.get(&c.id).copied().unwrap_or(false);
+    let onchange = {
+        let id = c.id.clone();
+        props.on_toggle.reform(move |_: Event| id.clone())
+    };
+    html! {
+        <li class="category">
+            <div class="category-head">
+                <input type="checkbox" class="switch" id={input_id.clone()}
+                    data-optin-category={c.id.clone()} checked={on} disabled={c.required}
+                    aria-describedby={desc_id.clone()} {onchange} />
+                <label for={input_id}>{ &c.title }</label>
+                if c.required {
+                    <span class="badge">{ &props.model.texts.always_on }</span>
+                }
+            </div>
+            <p id={desc_id} class="text">{ &c.description }</p>
+            if !c.services.is_empty() {
+                <ul class="services">{ for c.services.iter().map(service) }</ul>
+            }
+        </li>
+    }
+}
+
+fn service(s: &Service) -> Html {
+    let name = s.name.clone().unwrap_or_else(|| s.id.clone());
+    html! {
+        <li class="service">
+            <span class="service-name">{ name }</span>
+            if let Some(provider) = &s.provider {
+                <span class="service-provider">{ format!(" ({provider})") }</span>
+            }
+            if let Some(purpose) = &s.purpose {
+                <p class="text">{ purpose }</p>
+            }
+            if !s.cookies.is_empty() {
+                <p class="cookies">{ s.cookies.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ") }</p>
+            }
+        </li>
+    }
+}

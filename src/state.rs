@@ -1,0 +1,168 @@
+//! The UI's state as a reducer: which view shows, and the panel's unsaved toggles.
+//!
+//! Choices themselves are never made here: buttons call the public API, and the core's
+//! `optin:change` event comes back as `Action::Chosen`. So a choice made from the page's own code
+//! closes the banner the same way a click does.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use yew::Reducible;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Hidden,
+    Banner,
+    Preferences,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The visitor must choose (first visit, new revision, expiry, `optin.show()`).
+    ShowBanner,
+    /// Open the panel, starting from the current grants.
+    OpenPreferences(BTreeMap<String, bool>),
+    Toggle(String),
+    /// Close the panel without recording anything (Escape, close button).
+    Close,
+    /// A choice was recorded: nothing needs to show any more.
+    Chosen,
+    Hide,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiState {
+    pub view: View,
+    /// The panel's toggles, one per category.
+    pub choices: BTreeMap<String, bool>,
+    /// The panel was opened from the banner, so closing it goes back to the banner: the visitor
+    /// has still not chosen.
+    pub from_banner: bool,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        UiState {
+            view: View::Hidden,
+            choices: BTreeMap::new(),
+            from_banner: false,
+        }
+    }
+}
+
+impl Reducible for UiState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::ShowBanner => next.view = View::Banner,
+            Action::OpenPreferences(choices) => {
+                next.from_banner = self.view == View::Banner;
+                next.choices = choices;
+                next.view = View::Preferences;
+            }
+            Action::Toggle(id) => {
+                if let Some(on) = next.choices.get_mut(&id) {
+                    *on = !*on;
+                }
+            }
+            Action::Close => {
+                next.view = if self.from_banner && self.view == View::Preferences {
+                    View::Banner
+                } else {
+                    View::Hidden
+                };
+                next.from_banner = false;
+            }
+            Action::Chosen | Action::Hide => {
+                next.view = View::Hidden;
+                next.from_banner = false;
+            }
+        }
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
+
+impl UiState {
+    /// The categories toggled on in the panel.
+    pub fn accepted(&self) -> Vec<String> {
+        self.choices
+            .iter()
+            .filter(|(_, on)| **on)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(state: UiState, actions: Vec<Action>) -> UiState {
+        actions
+            .into_iter()
+            .fold(Rc::new(state), |s, a| s.reduce(a))
+            .as_ref()
+            .clone()
+    }
+
+    fn grants(pairs: &[(&str, bool)]) -> BTreeMap<String, bool> {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    }
+
+    #[test]
+    fn panel_from_banner_closes_back_to_banner() {
+        let s = reduce(
+            UiState::default(),
+            vec![
+                Action::ShowBanner,
+                Action::OpenPreferences(grants(&[("a", false)])),
+                Action::Close,
+            ],
+        );
+        assert_eq!(s.view, View::Banner);
+    }
+
+    #[test]
+    fn panel_opened_later_closes_to_nothing() {
+        let s = reduce(
+            UiState::default(),
+            vec![Action::OpenPreferences(grants(&[])), Action::Close],
+        );
+        assert_eq!(s.view, View::Hidden);
+    }
+
+    #[test]
+    fn toggles_change_only_known_categories() {
+        let s = reduce(
+            UiState::default(),
+            vec![
+                Action::OpenPreferences(grants(&[("a", false), ("b", true)])),
+                Action::Toggle("a".into()),
+                Action::Toggle("b".into()),
+                Action::Toggle("zzz".into()),
+            ],
+        );
+        assert_eq!(s.accepted(), ["a"]);
+        assert_eq!(s.choices.len(), 2);
+    }
+
+    #[test]
+    fn a_choice_hides_everything() {
+        let s = reduce(
+            UiState::default(),
+            vec![
+                Action::ShowBanner,
+                Action::OpenPreferences(grants(&[])),
+                Action::Chosen,
+            ],
+        );
+        assert_eq!(s.view, View::Hidden);
+        assert!(!s.from_banner);
+    }
+}
