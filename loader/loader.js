@@ -1,7 +1,7 @@
 // optin loader: the body of dist/optin.js, the one classic script a site includes.
 //
 // scripts/assemble-loader.mjs wraps it in one function together with the core's wasm-bindgen glue
-// (`optin_core`) and the core's wasm as base64 (`CORE_WASM`), so a returning visitor's gated
+// (`optin_core`) and the core's wasm (`CORE_WASM`, one char per byte), so a returning visitor's gated
 // scripts wait on this single request and nothing else. The UI (banner and panel) is fetched from
 // next to this file only when it must show, starting at once when no choice is stored yet.
 //
@@ -67,10 +67,10 @@ function readConfig() {
   return Promise.resolve(inline ? inline.textContent : null);
 }
 
-function decode(b64) {
-  var bin = atob(b64);
-  var bytes = new Uint8Array(bin.length);
-  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+// The core's wasm is inlined as one char per byte (see scripts/assemble-loader.mjs).
+function decode(chars) {
+  var bytes = new Uint8Array(chars.length);
+  for (var i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
   return bytes;
 }
 

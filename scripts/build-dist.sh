@@ -26,7 +26,8 @@ build_wasm() { # package, global name, output stem
 build_wasm optin-core optin_core optin-core
 build_wasm optin-ui optin_ui optin-ui
 
-node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" loader/loader.js "$out/optin.js"
+node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" loader/loader.js \
+  "$out/optin.js" "$work/optin-ui.js"
 cp "$work/optin-ui.js" "$out/optin-ui.js"
 cp "$work/optin-ui_bg.wasm" "$out/optin-ui_bg.wasm"
 cp loader/optin.d.ts "$out/optin.d.ts"

@@ -1,9 +1,9 @@
 //! The root component: owns the UI state (a reducer), turns commands from the loader into
 //! actions, calls the public API for choices, and moves focus the way a dialog should.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use optin_core::consent::Grants;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -25,7 +25,7 @@ pub enum Command {
 }
 
 /// Every category with its current grant, for the panel to start from.
-fn current_grants(model: &Model) -> BTreeMap<String, bool> {
+fn current_grants(model: &Model) -> Grants {
     model
         .categories
         .iter()

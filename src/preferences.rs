@@ -4,10 +4,10 @@
 //! Nothing is pre-ticked (CJEU C-673/17 Planet49): switches start from the visitor's current
 //! grants, which are all off before a first choice. Required categories show on and locked.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use optin_core::config::Service;
+use optin_core::consent::{lookup, Grants};
 use yew::prelude::*;
 
 use crate::dom;
@@ -16,7 +16,7 @@ use crate::model::{CategoryView, Model};
 #[derive(Properties, PartialEq)]
 pub struct PreferencesProps {
     pub model: Rc<Model>,
-    pub choices: BTreeMap<String, bool>,
+    pub choices: Grants,
     pub on_toggle: Callback<String>,
     pub on_save: Callback<()>,
     pub on_accept_all: Callback<()>,
@@ -83,7 +83,7 @@ pub fn preferences(props: &PreferencesProps) -> Html {
 fn category(props: &PreferencesProps, c: &CategoryView) -> Html {
     let input_id = format!("optin-cat-{}", c.id);
     let desc_id = format!("optin-cat-{}-desc", c.id);
-    let on = c.required || props.choices.get(&c.id).copied().unwrap_or(false);
+    let on = c.required || lookup(&props.choices, &c.id).unwrap_or(false);
     let onchange = {
         let id = c.id.clone();
         props.on_toggle.reform(move |_: Event| id.clone())

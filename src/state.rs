@@ -4,9 +4,9 @@
 //! `optin:change` event comes back as `Action::Chosen`. So a choice made from the page's own code
 //! closes the banner the same way a click does.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use optin_core::consent::Grants;
 use yew::Reducible;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum Action {
     /// The visitor must choose (first visit, new revision, expiry, `optin.show()`).
     ShowBanner,
     /// Open the panel, starting from the current grants.
-    OpenPreferences(BTreeMap<String, bool>),
+    OpenPreferences(Grants),
     Toggle(String),
     /// Close the panel without recording anything (Escape, close button).
     Close,
@@ -34,7 +34,7 @@ pub enum Action {
 pub struct UiState {
     pub view: View,
     /// The panel's toggles, one per category.
-    pub choices: BTreeMap<String, bool>,
+    pub choices: Grants,
     /// The panel was opened from the banner, so closing it goes back to the banner: the visitor
     /// has still not chosen.
     pub from_banner: bool,
@@ -44,7 +44,7 @@ impl Default for UiState {
     fn default() -> Self {
         UiState {
             view: View::Hidden,
-            choices: BTreeMap::new(),
+            choices: Vec::new(),
             from_banner: false,
         }
     }
@@ -63,7 +63,7 @@ impl Reducible for UiState {
                 next.view = View::Preferences;
             }
             Action::Toggle(id) => {
-                if let Some(on) = next.choices.get_mut(&id) {
+                if let Some((_, on)) = next.choices.iter_mut().find(|(k, _)| *k == id) {
                     *on = !*on;
                 }
             }
@@ -93,7 +93,7 @@ impl UiState {
     pub fn accepted(&self) -> Vec<String> {
         self.choices
             .iter()
-            .filter(|(_, on)| **on)
+            .filter(|(_, on)| *on)
             .map(|(id, _)| id.clone())
             .collect()
     }
@@ -111,7 +111,7 @@ mod tests {
             .clone()
     }
 
-    fn grants(pairs: &[(&str, bool)]) -> BTreeMap<String, bool> {
+    fn grants(pairs: &[(&str, bool)]) -> Grants {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
     }
 

@@ -296,7 +296,7 @@ pub fn choices(config: &Config, method: Method, accepted: &[String]) -> Grants {
                 || match method {
                     Method::AcceptAll => true,
                     Method::RejectAll => false,
-                    Method::Custom => accepted.iter().any(|a| *a == c.id),
+                    Method::Custom => accepted.contains(&c.id),
                 };
             (c.id.clone(), on)
         })

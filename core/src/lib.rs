@@ -7,7 +7,8 @@
 //!
 //! The browser shell, compiled with the `exports` feature (the wasm the loader inlines):
 //! `api` (the exports behind `window.optin`), `activate` (the DOM side of gating), `storage`
-//! (the only code that reads or writes the record), `events` and `log`.
+//! (the only code that reads or writes the record), `events`, `log`, and `alloc` (a small
+//! allocator that replaces dlmalloc in the wasm).
 
 pub mod config;
 pub mod consent;
@@ -17,7 +18,12 @@ pub mod texts;
 pub mod time;
 
 #[cfg(feature = "exports")]
-mod activate;
+pub mod activate;
+#[cfg(all(feature = "exports", target_arch = "wasm32"))]
+mod alloc;
+#[cfg(all(feature = "exports", target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator::new();
 #[cfg(feature = "exports")]
 pub mod api;
 #[cfg(feature = "exports")]
@@ -25,4 +31,4 @@ mod events;
 #[cfg(feature = "exports")]
 mod log;
 #[cfg(feature = "exports")]
-mod storage;
+pub mod storage;

@@ -1,0 +1,50 @@
+# optin: every entry point. `make demo` and `make test` install what is missing first (idempotent).
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+PORT ?= 8000
+
+.PHONY: setup dist demo test test-native test-wasm test-e2e size size-check bench bench-smoke lint screenshots clean
+
+setup:
+	@bash scripts/setup.sh
+
+dist: setup
+	@bash scripts/build-dist.sh
+
+## Serves the demo site (www/) with the freshly built widget on http://127.0.0.1:$(PORT)/
+demo: dist
+	@bash scripts/demo.sh $(PORT)
+
+## Every test layer: native unit tests, wasm-bindgen tests in headless Chromium, end-to-end tests
+## in headless Chromium, size budgets, and one smoke run of the benchmark.
+test: setup lint test-native test-wasm dist size-check test-e2e bench-smoke
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -q --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-native:
+	cargo test -q --workspace
+
+test-wasm:
+	cd core && wasm-pack test --headless --chrome
+	wasm-pack test --headless --chrome
+
+test-e2e:
+	node --test --test-concurrency=1 tests/e2e/
+
+## Brotli bytes a returning and a first-time visitor download.
+size:
+	@node scripts/size.mjs
+
+size-check:
+	@node scripts/size.mjs --check
+
+bench: dist
+	node bench/run.mjs
+
+bench-smoke:
+	node bench/run.mjs --smoke
+
+clean:
+	rm -rf dist target/dist-work www/optin

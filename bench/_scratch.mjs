@@ -1,0 +1,18 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({executablePath:'/usr/bin/chromium', args:['--no-sandbox','--disable-gpu','--disable-dev-shm-usage','--disable-quic']});
+const ctx = await b.newContext();
+const p = await ctx.newPage();
+await b.startTracing(p, { categories: ['toplevel', 'disabled-by-default-devtools.timeline', '__metadata'] });
+await p.goto('data:text/html,<script>let t=performance.now();while(performance.now()-t<120);</script><p>hi');
+await p.waitForTimeout(300);
+const buf = await b.stopTracing();
+const tr = JSON.parse(buf.toString());
+const ev = tr.traceEvents || tr;
+const names = {};
+for (const e of ev) names[e.cat + ' | ' + e.name] = (names[e.cat + ' | ' + e.name] || 0) + 1;
+console.log(Object.entries(names).sort((a,b)=>b[1]-a[1]).slice(0,40));
+console.log(ev.filter(e => e.name === 'thread_name').map(e => [e.pid, e.tid, e.args.name]));
+console.log(JSON.stringify(ev.filter(e => /TracingStartedInBrowser|FrameCommittedInBrowser/.test(e.name)).map(e=>[e.name,e.pid,e.args]).slice(0,5)));
+const rt = ev.filter(e => e.name === 'RunTask' && e.ph === 'X').sort((a,b)=>b.dur-a.dur).slice(0,3);
+console.log(rt.map(e=>[e.pid,e.tid,e.dur,e.cat]));
+await b.close();

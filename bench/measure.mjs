@@ -1,0 +1,217 @@
+// What the benchmark measures inside the page, and the DevTools-protocol helpers around it.
+//
+// - benchInit: an init script (runs before any page script, in every document of a context) that
+//   records long tasks and layout shifts (buffered PerformanceObservers), the first trusted click,
+//   and polls every animation frame for the banner until it is visible.
+// - PROFILES / applyProfile: CPU and network throttling through CDP.
+// - trackNetwork: per-request transfer sizes from CDP (Network.loadingFinished encodedDataLength).
+// - longestTask: the longest main-thread task of the page's renderer in a Chromium trace.
+
+/**
+ * Runs in the page. `banner.host` (optional) is a shadow host to look inside; `banner.selector`
+ * finds the banner. The banner counts as visible in the first animation frame where it is
+ * connected, rendered (checkVisibility: not display:none, not visibility:hidden, opacity > 0 on
+ * it and every ancestor, shadow hosts included), has a non-empty box and intersects the viewport.
+ * Results live in window.__bench (times are performance.now(), ms since navigation start).
+ */
+export function benchInit(banner) {
+  if (window.top !== window) return;
+  const b = (window.__bench = {
+    bannerAt: null,
+    bannerRect: null,
+    clickAt: null,
+    longtasks: [],
+    shifts: [],
+    frames: 0,
+  });
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) b.longtasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {}
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (!e.hadRecentInput) b.shifts.push({ start: e.startTime, value: e.value });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  } catch {}
+  // `click` is composed, so clicks inside an open shadow root reach the document too.
+  document.addEventListener(
+    'click',
+    (e) => {
+      if (e.isTrusted && b.clickAt === null) b.clickAt = performance.now();
+    },
+    true,
+  );
+
+  const find = () => {
+    let root = document;
+    if (banner.host) {
+      const host = document.querySelector(banner.host);
+      root = host && host.shadowRoot;
+      if (!root) return null;
+    }
+    return root.querySelector(banner.selector);
+  };
+  const visible = (el) => {
+    if (!el.isConnected) return false;
+    const shown = el.checkVisibility({
+      opacityProperty: true,
+      visibilityProperty: true,
+      checkOpacity: true,
+      checkVisibilityCSS: true,
+    });
+    if (!shown) return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth;
+  };
+  const GIVE_UP_MS = 30000;
+  const tick = () => {
+    b.frames++;
+    const el = find();
+    if (el && visible(el)) {
+      b.bannerAt = performance.now();
+      const r = el.getBoundingClientRect();
+      b.bannerRect = { x: r.x, y: r.y, width: r.width, height: r.height };
+      return;
+    }
+    if (performance.now() < GIVE_UP_MS) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+/** Everything the run needs from the page after a visit (runs in the page). */
+export function collectInPage() {
+  const b = window.__bench || {};
+  const nav = performance.getEntriesByType('navigation')[0];
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  return {
+    bannerAt: b.bannerAt ?? null,
+    bannerRect: b.bannerRect ?? null,
+    clickAt: b.clickAt ?? null,
+    longtasks: b.longtasks || [],
+    shifts: b.shifts || [],
+    frames: b.frames || 0,
+    gatedRan: window.__gatedRan ? { ...window.__gatedRan } : {},
+    gatedCount: window.__gatedCount | 0,
+    gatedLast: window.__gatedLast ?? null,
+    fcp: fcp ? fcp.startTime : null,
+    domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,
+    load: nav ? nav.loadEventEnd : null,
+    now: performance.now(),
+  };
+}
+
+// Profiles ------------------------------------------------------------------------------------------
+
+export const PROFILES = {
+  fast: { cpuRate: 1, network: null },
+  // Network.emulateNetworkConditions takes bytes per second: 1.6 Mbit/s down, 750 kbit/s up.
+  phone: {
+    cpuRate: 4,
+    network: { offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 },
+  },
+};
+
+/** Network on, HTTP cache off (every visit downloads for real), then the profile's throttling. */
+export async function applyProfile(cdp, name) {
+  const profile = PROFILES[name];
+  if (!profile) throw new Error(`unknown profile ${name} (known: ${Object.keys(PROFILES).join(', ')})`);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpuRate });
+  if (profile.network) await cdp.send('Network.emulateNetworkConditions', profile.network);
+}
+
+// Network -------------------------------------------------------------------------------------------
+
+/**
+ * Records every request the page makes, with its transfer size once finished (encodedDataLength:
+ * what came over the wire for it, headers included). `take()` returns and forgets the list.
+ */
+export function trackNetwork(cdp) {
+  const requests = new Map();
+  cdp.on('Network.requestWillBeSent', (e) => {
+    let path = e.request.url;
+    try {
+      path = new URL(e.request.url).pathname;
+    } catch {}
+    requests.set(e.requestId, { url: e.request.url, path, transfer: null, failed: null });
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const r = requests.get(e.requestId);
+    if (r) r.transfer = e.encodedDataLength;
+  });
+  cdp.on('Network.loadingFailed', (e) => {
+    const r = requests.get(e.requestId);
+    if (r) r.failed = e.errorText || 'failed';
+  });
+  return {
+    take() {
+      const list = [...requests.values()];
+      requests.clear();
+      return list;
+    },
+  };
+}
+
+// Long tasks ----------------------------------------------------------------------------------------
+
+/** Trace categories for longestTask: RunTask events and the frame → renderer process mapping. */
+export const TRACE_CATEGORIES = ['disabled-by-default-devtools.timeline', '__metadata'];
+
+/**
+ * The longest task (ms) on the main thread of the renderer that shows `pageUrl`, in a trace taken
+ * with TRACE_CATEGORIES. Returns { longest, over50, tasks } or null if the renderer is not found.
+ */
+export function longestTask(traceBuffer, pageUrl) {
+  const parsed = JSON.parse(traceBuffer.toString('utf8'));
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents || [];
+  const strip = (u) => String(u || '').replace(/#.*$/, '');
+  const pids = new Set();
+  for (const e of events) {
+    if (e.name === 'TracingStartedInBrowser') {
+      for (const f of e.args?.data?.frames || []) {
+        if (strip(f.url) === strip(pageUrl) && f.processId) pids.add(f.processId);
+      }
+    } else if (e.name === 'FrameCommittedInBrowser') {
+      const d = e.args?.data || {};
+      if (strip(d.url) === strip(pageUrl) && d.processId && d.isOutermostMainFrame !== false) pids.add(d.processId);
+    }
+  }
+  const mainThreads = new Set(
+    events
+      .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && pids.has(e.pid))
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  if (mainThreads.size === 0) return null;
+  let longest = 0;
+  let over50 = 0;
+  let tasks = 0;
+  for (const e of events) {
+    if (e.name !== 'RunTask' || e.ph !== 'X' || !mainThreads.has(`${e.pid}:${e.tid}`)) continue;
+    const ms = (e.dur || 0) / 1000;
+    tasks++;
+    if (ms > longest) longest = ms;
+    if (ms > 50) over50++;
+  }
+  return { longest, over50, tasks };
+}
+
+// Summaries of the in-page records -------------------------------------------------------------------
+
+/** Total blocking time of the long tasks that started before `until` (ms). */
+export function totalBlockingTime(longtasks, until) {
+  return longtasks.filter((t) => t.start < until).reduce((sum, t) => sum + Math.max(0, t.duration - 50), 0);
+}
+
+/** Sum of the layout shifts (without recent input) that started up to `until`. */
+export function cumulativeLayoutShift(shifts, until) {
+  return shifts.filter((s) => s.start <= until).reduce((sum, s) => sum + s.value, 0);
+}
+
+/** Longest long task (≥ 50 ms, the only ones the API reports) in [from, to), 0 if none. */
+export function longestLongtask(longtasks, from = 0, to = Infinity) {
+  return longtasks.filter((t) => t.start >= from && t.start < to).reduce((m, t) => Math.max(m, t.duration), 0);
+}
