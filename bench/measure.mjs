@@ -17,6 +17,7 @@
 export function benchInit(banner) {
   if (window.top !== window) return;
   const b = (window.__bench = {
+    bannerFoundAt: null, // first frame the element exists (visible or not)
     bannerAt: null,
     bannerRect: null,
     clickAt: null,
@@ -70,6 +71,7 @@ export function benchInit(banner) {
   const tick = () => {
     b.frames++;
     const el = find();
+    if (el && b.bannerFoundAt === null) b.bannerFoundAt = performance.now();
     if (el && visible(el)) {
       b.bannerAt = performance.now();
       const r = el.getBoundingClientRect();
@@ -87,6 +89,7 @@ export function collectInPage() {
   const nav = performance.getEntriesByType('navigation')[0];
   const fcp = performance.getEntriesByName('first-contentful-paint')[0];
   return {
+    bannerFoundAt: b.bannerFoundAt ?? null,
     bannerAt: b.bannerAt ?? null,
     bannerRect: b.bannerRect ?? null,
     clickAt: b.clickAt ?? null,

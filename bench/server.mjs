@@ -102,35 +102,63 @@ export class BenchServer {
       res.end(req.method === 'HEAD' ? undefined : body);
     };
 
-    const pg = this.pages.get(pathname);
-    if (pg) return send(200, pg.type, pg.body, `page ${pathname}`, 'static');
-
     if (pathname === '/favicon.ico') {
       entry.status = 204;
       res.writeHead(204, { 'cache-control': 'no-store' });
       return res.end();
     }
-
-    for (const { prefix, dir } of this.mounts) {
-      if (!pathname.startsWith(prefix)) continue;
-      const file = path.resolve(dir, pathname.slice(prefix.length));
-      if (!file.startsWith(dir + path.sep)) break; // no traversal
-      let st;
-      try {
-        st = fs.statSync(file);
-      } catch {
-        break;
-      }
-      if (!st.isFile()) break;
-      const stamp = `${st.size} ${st.mtimeMs}`;
-      const cached = this._cache.get(`file ${file}`);
-      const raw = cached && cached.stamp === stamp ? cached.raw : fs.readFileSync(file);
-      return send(200, MIME[path.extname(file)] || 'application/octet-stream', raw, `file ${file}`, stamp);
-    }
+    const found = this._resolve(pathname);
+    if (found) return send(200, found.type, found.raw, found.key, found.stamp);
 
     entry.status = 404;
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`404 ${pathname}`);
+  }
+
+  /** The body for a path: an in-memory page or a file under a mount (null if none). */
+  _resolve(pathname) {
+    const pg = this.pages.get(pathname);
+    if (pg) return { type: pg.type, raw: pg.body, key: `page ${pathname}`, stamp: 'static' };
+    for (const { prefix, dir } of this.mounts) {
+      if (!pathname.startsWith(prefix)) continue;
+      const file = path.resolve(dir, pathname.slice(prefix.length));
+      if (!file.startsWith(dir + path.sep)) return null; // no traversal
+      let st;
+      try {
+        st = fs.statSync(file);
+      } catch {
+        return null;
+      }
+      if (!st.isFile()) return null;
+      const key = `file ${file}`;
+      const stamp = `${st.size} ${st.mtimeMs}`;
+      const cached = this._cache.get(key);
+      const raw = cached && cached.stamp === stamp ? cached.raw : fs.readFileSync(file);
+      return { type: MIME[path.extname(file)] || 'application/octet-stream', raw, key, stamp };
+    }
+    return null;
+  }
+
+  /**
+   * Compress these paths now (if they changed since last time), so that no measured request waits
+   * for brotli. Returns the paths that could not be found.
+   */
+  warm(paths) {
+    const missing = [];
+    for (const p of paths) {
+      const found = this._resolve(p);
+      if (!found) missing.push(p);
+      else if (COMPRESSIBLE.test(found.type)) this._brotli(found.key, found.stamp, found.raw);
+    }
+    return missing;
+  }
+
+  /** { raw, br } sizes of what a path would be served as (null if not found). */
+  sizes(p) {
+    const found = this._resolve(p);
+    if (!found) return null;
+    const br = COMPRESSIBLE.test(found.type) ? this._brotli(found.key, found.stamp, found.raw).length : found.raw.length;
+    return { raw: found.raw.length, br };
   }
 
   // Brotli at quality 11 is slow (hundreds of ms for a few hundred KB), so each body is compressed

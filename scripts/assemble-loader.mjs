@@ -11,17 +11,18 @@ if (!uiGlue) {
   process.exit(2);
 }
 
+// The wasm comes in as the argument of the outer function, named by an identifier terser cannot
+// evaluate (a string placeholder would be constant-folded: it once turned `.length` into 19).
 const PLACEHOLDER = '__OPTIN_CORE_WASM__';
-const code = `(function () {
+const code = `(function (CORE_WASM) {
 'use strict';
 ${readFileSync(glue, 'utf8')}
-var CORE_WASM = "${PLACEHOLDER}";
 ${readFileSync(loader, 'utf8')}
-})();
+})(${PLACEHOLDER});
 `;
 const terserOptions = { ecma: 2017, compress: { passes: 2 }, format: { comments: /^!/ } };
 const minified = (await minify(code, terserOptions)).code;
-if (!minified.includes(`"${PLACEHOLDER}"`)) throw new Error('the wasm placeholder did not survive minification');
+if (minified.split(PLACEHOLDER).length !== 2) throw new Error('the wasm placeholder must appear exactly once after minification');
 
 // The wasm goes in as a string of one char per byte (U+0000..U+00FF), escaping only what a string
 // literal forbids. Unlike base64 (3 bytes -> 4 chars, which scrambles byte patterns) this keeps the
@@ -38,7 +39,7 @@ for (const b of wasmBytes) {
   else wasmChars += String.fromCharCode(b);
 }
 const banner = '/*! optin | MIT | one script: core + loader; the UI loads on demand from the same folder */\n';
-writeFileSync(out, '\uFEFF' + banner + minified.split(`"${PLACEHOLDER}"`).join(`"${wasmChars}"`), 'utf8');
+writeFileSync(out, '\uFEFF' + banner + minified.split(PLACEHOLDER).join(`"${wasmChars}"`), 'utf8');
 console.log(`${out}: core wasm ${wasmBytes.length} bytes inlined`);
 
 const ui = (await minify(readFileSync(uiGlue, 'utf8'), terserOptions)).code;

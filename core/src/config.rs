@@ -84,7 +84,7 @@ impl ConfigError {
     }
 }
 
-pub(crate) fn error(path: &str, message: &str) -> ConfigError {
+fn error(path: &str, message: &str) -> ConfigError {
     ConfigError {
         path: path.to_owned(),
         message: message.to_owned(),
@@ -98,66 +98,178 @@ pub struct Parsed {
     pub warnings: Vec<ConfigError>,
 }
 
+/// The shape of a valid config document, checked by one generic walk (`check`) before anything
+/// is read: a table instead of per-field code keeps the core's wasm small, and every error names
+/// its field path.
+enum Shape {
+    Str,
+    Bool,
+    Uint,
+    /// Known fields: (name, shape, required). Any other field is an error (a typo is reported,
+    /// not silently ignored).
+    Obj(&'static [(&'static str, Shape, bool)]),
+    List(&'static Shape),
+    /// An object with free keys (language codes, category ids), each value of one shape.
+    Map(&'static Shape),
+}
+
+const COOKIE: Shape = Shape::Obj(&[
+    ("name", Shape::Str, true),
+    ("purpose", Shape::Str, false),
+    ("duration", Shape::Str, false),
+    ("party", Shape::Str, false),
+]);
+const SERVICE: Shape = Shape::Obj(&[
+    ("id", Shape::Str, true),
+    ("name", Shape::Str, false),
+    ("provider", Shape::Str, false),
+    ("purpose", Shape::Str, false),
+    ("privacyPolicyUrl", Shape::Str, false),
+    ("cookies", Shape::List(&COOKIE), false),
+]);
+const CATEGORY: Shape = Shape::Obj(&[
+    ("id", Shape::Str, true),
+    ("required", Shape::Bool, false),
+    ("services", Shape::List(&SERVICE), false),
+]);
+const CATEGORY_TEXTS: Shape = Shape::Obj(&[
+    ("title", Shape::Str, false),
+    ("description", Shape::Str, false),
+]);
+const TEXTS: Shape = Shape::Obj(&[
+    ("bannerTitle", Shape::Str, false),
+    ("bannerDescription", Shape::Str, false),
+    ("acceptAll", Shape::Str, false),
+    ("rejectAll", Shape::Str, false),
+    ("preferences", Shape::Str, false),
+    ("preferencesTitle", Shape::Str, false),
+    ("preferencesDescription", Shape::Str, false),
+    ("save", Shape::Str, false),
+    ("close", Shape::Str, false),
+    ("alwaysOn", Shape::Str, false),
+    ("privacyPolicy", Shape::Str, false),
+    ("categories", Shape::Map(&CATEGORY_TEXTS), false),
+]);
+const CONFIG: Shape = Shape::Obj(&[
+    ("revision", Shape::Uint, false),
+    ("lang", Shape::Str, false),
+    ("privacyPolicyUrl", Shape::Str, false),
+    ("storageKey", Shape::Str, false),
+    ("expiresAfterDays", Shape::Uint, false),
+    ("categories", Shape::List(&CATEGORY), true),
+    ("texts", Shape::Map(&TEXTS), false),
+]);
+
+impl Shape {
+    fn describe(&self) -> &'static str {
+        match self {
+            Shape::Str => "a string",
+            Shape::Bool => "true or false",
+            Shape::Uint => "a whole number from 0",
+            Shape::Obj(_) | Shape::Map(_) => "an object",
+            Shape::List(_) => "an array",
+        }
+    }
+}
+
+/// Checks `v` against `shape`; `null` counts as absent.
+fn check(v: &Value, shape: &Shape, path: &str) -> Result<(), ConfigError> {
+    match (shape, v) {
+        (_, Value::Null) | (Shape::Str, Value::Str(_)) | (Shape::Bool, Value::Bool(_)) => Ok(()),
+        (Shape::Uint, Value::Int(n)) if (0..=i64::from(u32::MAX)).contains(n) => Ok(()),
+        (Shape::Obj(fields), Value::Obj(entries)) => {
+            for (key, value) in entries {
+                let Some((_, field, _)) = fields.iter().find(|f| f.0 == key) else {
+                    let mut m = String::from("unknown field; expected one of: ");
+                    for (i, f) in fields.iter().enumerate() {
+                        if i > 0 {
+                            m.push_str(", ");
+                        }
+                        m.push_str(f.0);
+                    }
+                    return Err(error(&join(path, key), &m));
+                };
+                check(value, field, &join(path, key))?;
+            }
+            match fields.iter().find(|f| f.2 && field(v, f.0).is_none()) {
+                Some(f) => Err(error(&join(path, f.0), "is missing")),
+                None => Ok(()),
+            }
+        }
+        (Shape::List(item), Value::Arr(items)) => {
+            for (i, value) in items.iter().enumerate() {
+                check(value, item, &index(path, i))?;
+            }
+            Ok(())
+        }
+        (Shape::Map(item), Value::Obj(entries)) => {
+            for (key, value) in entries {
+                check(value, item, &join(path, key))?;
+            }
+            Ok(())
+        }
+        (shape, other) => Err(expected(path, shape.describe(), other)),
+    }
+}
+
+// Readers for a document that `check` accepted: they cannot fail, absent means default.
+fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.get(key).filter(|f| **f != Value::Null)
+}
+fn text(v: &Value, key: &str) -> Option<String> {
+    match field(v, key) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    match field(v, key) {
+        Some(Value::Arr(items)) => items,
+        _ => &[],
+    }
+}
+pub(crate) fn entries<'a>(v: &'a Value, key: &str) -> &'a [(String, Value)] {
+    match field(v, key) {
+        Some(Value::Obj(entries)) => entries,
+        _ => &[],
+    }
+}
+fn uint(v: &Value, key: &str, default: u32) -> u32 {
+    match field(v, key) {
+        Some(Value::Int(n)) => *n as u32,
+        _ => default,
+    }
+}
+
 impl Config {
     /// The config used when the page gives none: necessary, analytics and marketing, in English.
     pub const BUILTIN_JSON: &'static str = r#"{"categories":[{"id":"necessary","required":true},{"id":"analytics"},{"id":"marketing"}]}"#;
 
     /// Parses and validates a config document.
-    pub fn parse(text: &str) -> Result<Parsed, ConfigError> {
-        let value = json::parse(text).map_err(|e| {
+    pub fn parse(source: &str) -> Result<Parsed, ConfigError> {
+        let value = json::parse(source).map_err(|e| {
             let mut m = String::from("not valid JSON (");
             m.push_str(&e);
             m.push(')');
             error("", &m)
         })?;
-        Config::read(&value)?.validated()
+        check(&value, &CONFIG, "")?;
+        Config::read(&value).validated()
     }
 
-    fn read(v: &Value) -> Result<Config, ConfigError> {
-        let o = Object::new(
-            v,
-            "",
-            &[
-                "revision",
-                "lang",
-                "privacyPolicyUrl",
-                "storageKey",
-                "expiresAfterDays",
-                "categories",
-                "texts",
-            ],
-        )?;
-        let categories = o
-            .array("categories")?
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Category::read(c, &index(&o.path("categories"), i)))
-            .collect::<Result<Vec<_>, _>>()?;
-        if o.get("categories").is_none() {
-            return Err(error(
-                "categories",
-                "is missing: list the categories to ask for",
-            ));
-        }
-        let texts = match o.get("texts") {
-            None => Vec::new(),
-            Some(Value::Obj(langs)) => langs
+    fn read(v: &Value) -> Config {
+        Config {
+            revision: uint(v, "revision", 1),
+            lang: text(v, "lang"),
+            privacy_policy_url: text(v, "privacyPolicyUrl"),
+            storage_key: text(v, "storageKey").unwrap_or_else(|| DEFAULT_STORAGE_KEY.to_owned()),
+            expires_after_days: uint(v, "expiresAfterDays", DEFAULT_EXPIRY_DAYS),
+            categories: list(v, "categories").iter().map(Category::read).collect(),
+            texts: entries(v, "texts")
                 .iter()
-                .map(|(lang, t)| Ok((lang.clone(), Texts::read(t, &join("texts", lang))?)))
-                .collect::<Result<Vec<_>, ConfigError>>()?,
-            Some(other) => return Err(expected("texts", "an object", other)),
-        };
-        Ok(Config {
-            revision: o.uint("revision", 1)?,
-            lang: o.string("lang")?,
-            privacy_policy_url: o.string("privacyPolicyUrl")?,
-            storage_key: o
-                .string("storageKey")?
-                .unwrap_or_else(|| DEFAULT_STORAGE_KEY.to_owned()),
-            expires_after_days: o.uint("expiresAfterDays", DEFAULT_EXPIRY_DAYS)?,
-            categories,
-            texts,
-        })
+                .map(|(lang, t)| (lang.clone(), Texts::read(t)))
+                .collect(),
+        }
     }
 
     /// Checks what the shape alone cannot; corrects what is safe to correct.
@@ -228,65 +340,41 @@ impl Config {
 }
 
 impl Category {
-    fn read(v: &Value, path: &str) -> Result<Category, ConfigError> {
-        let o = Object::new(v, path, &["id", "required", "services"])?;
-        Ok(Category {
-            id: o.required_string("id")?,
-            required: o.boolean("required")?,
-            services: o
-                .array("services")?
-                .iter()
-                .enumerate()
-                .map(|(i, s)| Service::read(s, &index(&o.path("services"), i)))
-                .collect::<Result<_, _>>()?,
-        })
+    fn read(v: &Value) -> Category {
+        Category {
+            id: text(v, "id").unwrap_or_default(),
+            required: field(v, "required") == Some(&Value::Bool(true)),
+            services: list(v, "services").iter().map(Service::read).collect(),
+        }
     }
 }
 
 impl Service {
-    fn read(v: &Value, path: &str) -> Result<Service, ConfigError> {
-        let o = Object::new(
-            v,
-            path,
-            &[
-                "id",
-                "name",
-                "provider",
-                "purpose",
-                "privacyPolicyUrl",
-                "cookies",
-            ],
-        )?;
-        Ok(Service {
-            id: o.required_string("id")?,
-            name: o.string("name")?,
-            provider: o.string("provider")?,
-            purpose: o.string("purpose")?,
-            privacy_policy_url: o.string("privacyPolicyUrl")?,
-            cookies: o
-                .array("cookies")?
-                .iter()
-                .enumerate()
-                .map(|(i, c)| CookieInfo::read(c, &index(&o.path("cookies"), i)))
-                .collect::<Result<_, _>>()?,
-        })
+    fn read(v: &Value) -> Service {
+        Service {
+            id: text(v, "id").unwrap_or_default(),
+            name: text(v, "name"),
+            provider: text(v, "provider"),
+            purpose: text(v, "purpose"),
+            privacy_policy_url: text(v, "privacyPolicyUrl"),
+            cookies: list(v, "cookies").iter().map(CookieInfo::read).collect(),
+        }
     }
 }
 
 impl CookieInfo {
-    fn read(v: &Value, path: &str) -> Result<CookieInfo, ConfigError> {
-        let o = Object::new(v, path, &["name", "purpose", "duration", "party"])?;
-        Ok(CookieInfo {
-            name: o.required_string("name")?,
-            purpose: o.string("purpose")?,
-            duration: o.string("duration")?,
-            party: o.string("party")?,
-        })
+    fn read(v: &Value) -> CookieInfo {
+        CookieInfo {
+            name: text(v, "name").unwrap_or_default(),
+            purpose: text(v, "purpose"),
+            duration: text(v, "duration"),
+            party: text(v, "party"),
+        }
     }
 }
 
 /// `a.b`, or `b` at the root.
-pub(crate) fn join(path: &str, key: &str) -> String {
+fn join(path: &str, key: &str) -> String {
     let mut s = String::from(path);
     if !s.is_empty() {
         s.push('.');
@@ -304,83 +392,12 @@ fn index(path: &str, i: usize) -> String {
     s
 }
 
-pub(crate) fn expected(path: &str, what: &str, found: &Value) -> ConfigError {
+fn expected(path: &str, what: &str, found: &Value) -> ConfigError {
     let mut m = String::from("expected ");
     m.push_str(what);
     m.push_str(", found ");
     m.push_str(found.kind());
     error(path, &m)
-}
-
-/// A JSON object of the config being read: typed field access that names the path on error.
-/// Unknown fields are refused, so a typo (`revison`) is reported instead of silently ignored.
-pub(crate) struct Object<'a> {
-    path: &'a str,
-    value: &'a Value,
-}
-
-impl<'a> Object<'a> {
-    pub(crate) fn new(
-        value: &'a Value,
-        path: &'a str,
-        known: &[&str],
-    ) -> Result<Self, ConfigError> {
-        let Value::Obj(entries) = value else {
-            return Err(expected(path, "an object", value));
-        };
-        if let Some((key, _)) = entries.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-            let mut m = String::from("unknown field; expected one of: ");
-            m.push_str(&known.join(", "));
-            return Err(error(&join(path, key), &m));
-        }
-        Ok(Object { path, value })
-    }
-
-    pub(crate) fn path(&self, key: &str) -> String {
-        join(self.path, key)
-    }
-
-    /// The field's value; `null` counts as absent.
-    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.value.get(key).filter(|v| **v != Value::Null)
-    }
-
-    pub(crate) fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(expected(&self.path(key), "a string", other)),
-        }
-    }
-
-    fn required_string(&self, key: &str) -> Result<String, ConfigError> {
-        self.string(key)?
-            .ok_or_else(|| error(&self.path(key), "is missing"))
-    }
-
-    fn boolean(&self, key: &str) -> Result<bool, ConfigError> {
-        match self.get(key) {
-            None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => Err(expected(&self.path(key), "true or false", other)),
-        }
-    }
-
-    fn uint(&self, key: &str, default: u32) -> Result<u32, ConfigError> {
-        match self.get(key) {
-            None => Ok(default),
-            Some(Value::Int(n)) if (0..=i64::from(u32::MAX)).contains(n) => Ok(*n as u32),
-            Some(other) => Err(expected(&self.path(key), "a whole number from 0", other)),
-        }
-    }
-
-    fn array(&self, key: &str) -> Result<&'a [Value], ConfigError> {
-        match self.get(key) {
-            None => Ok(&[]),
-            Some(Value::Arr(items)) => Ok(items),
-            Some(other) => Err(expected(&self.path(key), "an array", other)),
-        }
-    }
 }
 
 /// Ids appear in markup (`data-category="…"`) and storage: keep them to a safe alphabet.
@@ -402,11 +419,15 @@ fn check_id(id: &str, path: &str) -> Result<(), ConfigError> {
 
 /// Links the widget renders must be http(s) or relative: never `javascript:` or `data:`.
 pub fn is_safe_url(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    match lower.find(':') {
-        // A colon before any '/', '?' or '#' starts a scheme.
-        Some(colon) if !lower[..colon].contains(['/', '?', '#']) => {
-            lower.starts_with("https:") || lower.starts_with("http:")
+    let url = url.trim().as_bytes();
+    // A scheme is what stands before the first ':' when no '/', '?' or '#' comes earlier.
+    match url
+        .iter()
+        .position(|&c| matches!(c, b':' | b'/' | b'?' | b'#'))
+    {
+        Some(end) if url[end] == b':' => {
+            let scheme = &url[..end];
+            scheme.eq_ignore_ascii_case(b"https") || scheme.eq_ignore_ascii_case(b"http")
         }
         _ => true,
     }

@@ -132,16 +132,16 @@ impl Record {
             Some(Value::Int(n)) if (0..=i64::from(u32::MAX)).contains(n) => Ok(*n as u32),
             _ => Err(key),
         };
-        let categories = match v.get("categories") {
-            Some(Value::Obj(entries)) => entries
-                .iter()
-                .map(|(k, on)| match on {
-                    Value::Bool(b) => Ok((k.clone(), *b)),
-                    _ => Err("categories"),
-                })
-                .collect::<Result<Grants, _>>()?,
-            _ => return Err("categories"),
+        let Some(Value::Obj(entries)) = v.get("categories") else {
+            return Err("categories");
         };
+        let mut categories = Grants::with_capacity(entries.len());
+        for (id, on) in entries {
+            let Value::Bool(on) = on else {
+                return Err("categories");
+            };
+            categories.push((id.clone(), *on));
+        }
         Ok(Record {
             schema: uint("schema")?,
             id: string("id")?,

@@ -19,8 +19,8 @@ pub mod time;
 
 #[cfg(feature = "exports")]
 pub mod activate;
-#[cfg(all(feature = "exports", target_arch = "wasm32"))]
-mod alloc;
+#[cfg(target_arch = "wasm32")]
+pub mod alloc;
 #[cfg(all(feature = "exports", target_arch = "wasm32"))]
 #[global_allocator]
 static ALLOCATOR: alloc::Allocator = alloc::Allocator::new();

@@ -4,28 +4,13 @@
 //! Only the UI renders texts, so the catalogue is only reached from the UI's wasm; the core needs
 //! no more than `choose_lang` (the record keeps the language the visitor was shown).
 
-use crate::config::{error, expected, join, Config, ConfigError, Object};
+use crate::config::{entries, Config};
 use crate::json::Value;
-
-/// The text keys a site may set per language (camelCase, as in the config).
-pub const TEXT_KEYS: &[&str] = &[
-    "bannerTitle",
-    "bannerDescription",
-    "acceptAll",
-    "rejectAll",
-    "preferences",
-    "preferencesTitle",
-    "preferencesDescription",
-    "save",
-    "close",
-    "alwaysOn",
-    "privacyPolicy",
-];
 
 /// Texts a site sets for one language; anything left out comes from the built-in catalogue.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Texts {
-    /// `(key, text)` pairs, keys from `TEXT_KEYS`.
+    /// `(key, text)` pairs, keys as in the config (`acceptAll`, …).
     pub entries: Vec<(String, String)>,
     /// Per category id, its title and description.
     pub categories: Vec<(String, CategoryTexts)>,
@@ -45,40 +30,30 @@ impl Texts {
             .map(|(_, v)| v.as_str())
     }
 
-    pub(crate) fn read(v: &Value, path: &str) -> Result<Texts, ConfigError> {
-        let Value::Obj(fields) = v else {
-            return Err(expected(path, "an object", v));
-        };
+    /// Reads texts the config check has accepted.
+    pub(crate) fn read(v: &Value) -> Texts {
         let mut texts = Texts::default();
-        for (key, value) in fields {
-            let fpath = join(path, key);
-            if key == "categories" {
-                let Value::Obj(cats) = value else {
-                    return Err(expected(&fpath, "an object", value));
-                };
-                for (id, c) in cats {
-                    let cpath = join(&fpath, id);
-                    let o = Object::new(c, &cpath, &["title", "description"])?;
-                    texts.categories.push((
-                        id.clone(),
-                        CategoryTexts {
-                            title: o.string("title")?,
-                            description: o.string("description")?,
-                        },
-                    ));
-                }
-            } else if !TEXT_KEYS.contains(&key.as_str()) {
-                let mut m = String::from("unknown text; expected one of: categories, ");
-                m.push_str(&TEXT_KEYS.join(", "));
-                return Err(error(&fpath, &m));
-            } else {
-                match value {
-                    Value::Str(text) => texts.entries.push((key.clone(), text.clone())),
-                    other => return Err(expected(&fpath, "a string", other)),
+        if let Value::Obj(fields) = v {
+            for (key, value) in fields {
+                if let Value::Str(t) = value {
+                    texts.entries.push((key.clone(), t.clone()));
                 }
             }
         }
-        Ok(texts)
+        for (id, c) in entries(v, "categories") {
+            let get = |k| match c.get(k) {
+                Some(Value::Str(s)) => Some(s.clone()),
+                _ => None,
+            };
+            texts.categories.push((
+                id.clone(),
+                CategoryTexts {
+                    title: get("title"),
+                    description: get("description"),
+                },
+            ));
+        }
+        texts
     }
 }
 

@@ -69,23 +69,24 @@ fn push_padded(s: &mut String, value: i64, width: u32) {
 /// Parses what `to_iso` writes (milliseconds optional). `None` for anything else.
 pub fn from_iso(s: &str) -> Option<f64> {
     let b = s.as_bytes();
+    // Works on bytes, never slicing the str: no char-boundary panics on hostile input.
     let num = |from: usize, len: usize| -> Option<i64> {
-        let part = s.get(from..from + len)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0i64, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
     };
-    let sep = |at: usize, c: u8| b.get(at) == Some(&c);
-    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+    let seps = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if !seps.iter().all(|&(at, c)| b.get(at) == Some(&c)) {
         return None;
     }
-    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    let millis = match &s[19..] {
-        "Z" => 0,
-        rest if rest.len() == 5 && rest.starts_with('.') && rest.ends_with('Z') => num(20, 3)?,
+    let millis = match b.len() {
+        20 if b[19] == b'Z' => 0,
+        24 if b[19] == b'.' && b[23] == b'Z' => num(20, 3)?,
         _ => return None,
     };
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
     let valid = (1..=12).contains(&mo)
         && d >= 1
         && d <= days_in_month(y, mo)
