@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: setup dist demo test test-native test-wasm test-e2e size size-check bench bench-smoke lint screenshots clean
+.PHONY: trunk setup dist demo test test-native test-wasm test-e2e size size-check bench bench-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -45,6 +45,11 @@ bench: dist
 
 bench-smoke:
 	node bench/run.mjs --smoke
+
+## Development server with live rebuild (optional; installs trunk 0.21.14 once, ~8 min).
+trunk: setup
+	@command -v trunk >/dev/null || cargo install trunk --version 0.21.14 --locked
+	trunk serve
 
 clean:
 	rm -rf dist target/dist-work www/optin
