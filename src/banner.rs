@@ -21,7 +21,6 @@ pub struct BannerProps {
 #[function_component(Banner)]
 pub fn banner(props: &BannerProps) -> Html {
     let texts = &props.model.texts;
-    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
     html! {
         <section class="banner" data-optin="banner" lang={props.model.lang.clone()}
             aria-labelledby="optin-banner-title" aria-describedby="optin-banner-text">
@@ -34,14 +33,21 @@ pub fn banner(props: &BannerProps) -> Html {
                 }
             </p>
             <div class="actions">
-                <button type="button" class="button" data-optin="accept-all"
-                    onclick={click(&props.on_accept_all)}>{ &texts.accept_all }</button>
-                <button type="button" class="button" data-optin="reject-all"
-                    onclick={click(&props.on_reject_all)}>{ &texts.reject_all }</button>
+                { choice_button("accept-all", &texts.accept_all, &props.on_accept_all) }
+                { choice_button("reject-all", &texts.reject_all, &props.on_reject_all) }
                 <button type="button" class="button" data-optin="preferences-open"
                     aria-haspopup="dialog" ref={props.preferences_ref.clone()}
-                    onclick={click(&props.on_preferences)}>{ &texts.preferences }</button>
+                    onclick={props.on_preferences.reform(|_: MouseEvent| ())}>{ &texts.preferences }</button>
             </div>
         </section>
+    }
+}
+
+/// One of the choice buttons. Banner and panel use this one shape, so every choice gets the same
+/// class and weight.
+pub fn choice_button(hook: &'static str, label: &str, on_click: &Callback<()>) -> Html {
+    html! {
+        <button type="button" class="button" data-optin={hook}
+            onclick={on_click.reform(|_: MouseEvent| ())}>{ label }</button>
     }
 }

@@ -19,11 +19,6 @@ use yew::Callback;
 
 pub use app::{App, Command};
 
-/// The core's small allocator instead of dlmalloc: ~5 KB less wasm on a first visit.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: optin_core::alloc::Allocator = optin_core::alloc::Allocator::new();
-
 thread_local! {
     static INBOX: RefCell<Inbox> = RefCell::new(Inbox::default());
 }

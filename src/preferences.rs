@@ -10,6 +10,7 @@ use optin_core::config::Service;
 use optin_core::consent::{lookup, Grants};
 use yew::prelude::*;
 
+use crate::banner::choice_button;
 use crate::dom;
 use crate::model::{CategoryView, Model};
 
@@ -52,7 +53,6 @@ pub fn preferences(props: &PreferencesProps) -> Html {
         })
     };
     let texts = &props.model.texts;
-    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
     html! {
         <div class="overlay">
             <div class="dialog" role="dialog" aria-modal="true" data-optin="preferences"
@@ -61,19 +61,16 @@ pub fn preferences(props: &PreferencesProps) -> Html {
                 <div class="dialog-head">
                     <h2 id="optin-prefs-title" class="title">{ &texts.preferences_title }</h2>
                     <button type="button" class="close" data-optin="close" aria-label={texts.close.clone()}
-                        onclick={click(&props.on_close)}>{ "×" }</button>
+                        onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "×" }</button>
                 </div>
                 <p id="optin-prefs-text" class="text">{ &texts.preferences_description }</p>
                 <ul class="categories">
                     { for props.model.categories.iter().map(|c| category(props, c)) }
                 </ul>
                 <div class="actions">
-                    <button type="button" class="button" data-optin="save"
-                        onclick={click(&props.on_save)}>{ &texts.save }</button>
-                    <button type="button" class="button" data-optin="accept-all"
-                        onclick={click(&props.on_accept_all)}>{ &texts.accept_all }</button>
-                    <button type="button" class="button" data-optin="reject-all"
-                        onclick={click(&props.on_reject_all)}>{ &texts.reject_all }</button>
+                    { choice_button("save", &texts.save, &props.on_save) }
+                    { choice_button("accept-all", &texts.accept_all, &props.on_accept_all) }
+                    { choice_button("reject-all", &texts.reject_all, &props.on_reject_all) }
                 </div>
             </div>
         </div>

@@ -21,7 +21,8 @@ pub mod time;
 pub mod activate;
 #[cfg(target_arch = "wasm32")]
 pub mod alloc;
-#[cfg(all(feature = "exports", target_arch = "wasm32"))]
+/// Every wasm that links the core (its own and the UI's) uses this allocator instead of dlmalloc.
+#[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: alloc::Allocator = alloc::Allocator::new();
 #[cfg(feature = "exports")]
