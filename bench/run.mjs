@@ -31,21 +31,11 @@ import {
   cumulativeLayoutShift,
   longestLongtask,
 } from './measure.mjs';
+import { CHROMIUM_PATH, BASE_ARGS as CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const RESULTS_DIR = path.join(HERE, 'results');
-const CHROMIUM_PATH = process.env.OPTIN_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const VIEWPORT = { width: 1280, height: 720 };
 let BANNER_TIMEOUT = 30_000; // 10 s in --smoke, so that a broken widget still fails fast
 const SETTLE_MS = 1000; // after the banner is visible (CLS window) and after accept-all
@@ -525,7 +515,7 @@ function markdown(meta, rows, opts, failures, leaky) {
     `- Machine: ${meta.nproc} CPUs (\`nproc\`), ${meta.cpu}`,
     `- Browser: ${meta.chromium} (headless, ${meta.viewport.width}×${meta.viewport.height})`,
     `- Node ${meta.node}; playwright-core ${meta.packages['playwright-core']}, vanilla-cookieconsent ${meta.packages['vanilla-cookieconsent']}, klaro ${meta.packages.klaro}`,
-    `- optin: git ${meta.git ?? '?'}, ${path.relative(ROOT, meta.distDir) || meta.distDir}/: ${Object.entries(meta.dist).map(([f, v]) => `${f} ${v ? `${v.size} B` : 'missing'}`).join(', ')}${meta.distChangedDuringRun ? ' (**dist changed during the run**)' : ''}`,
+    `- optin: git ${meta.git ?? '?'}, ${meta.distDir.startsWith(ROOT + path.sep) ? path.relative(ROOT, meta.distDir) : meta.distDir}/: ${Object.entries(meta.dist).map(([f, v]) => `${f} ${v ? `${v.size} B` : 'missing'}`).join(', ')}${meta.distChangedDuringRun ? ' (**dist changed during the run**)' : ''}`,
     `- Pages (HTML incl. inline config, br; not counted as widget bytes): ${Object.entries(meta.pageBytes).map(([w, v]) => `${w} ${fmt('bytes', v.page?.br)}`).join(', ')}`,
     `- ${opts.runs} run(s) per widget and profile, interleaved; ratios are medians over vanilla-cookieconsent's median in the same run; n = successful runs`,
     `- Took ${meta.elapsedSeconds.toFixed(0)} s`,

@@ -24,23 +24,13 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { before, after, beforeEach, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, BASE_ARGS } from '../../scripts/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..', '..');
 export const DIST_DIR = process.env.OPTIN_DIST ? path.resolve(process.env.OPTIN_DIST) : path.join(ROOT, 'dist');
 export const FIXTURES_DIR = path.join(HERE, 'fixtures');
-export const CHROMIUM_PATH = process.env.OPTIN_CHROMIUM || '/usr/bin/chromium';
-
-export const BASE_ARGS = Object.freeze([
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]);
+export { CHROMIUM_PATH, BASE_ARGS };
 
 export const STORAGE_KEY = 'optin.consent';
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
