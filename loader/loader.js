@@ -92,6 +92,9 @@ var api = {
   granted: function (category) {
     return started && optin_core.granted(String(category));
   },
+  grantedService: function (category, service) {
+    return started && optin_core.granted_service(String(category), String(service));
+  },
   consent: function () {
     var json = started && optin_core.consent_json();
     return json ? JSON.parse(json) : null;
@@ -112,9 +115,21 @@ var api = {
       optin_core.choose('reject-all', []);
     });
   },
+  // Categories, and `category/service` pairs for single services.
   accept: function (categories) {
     return act(function () {
       optin_core.choose('custom', [].concat(categories || []).map(String));
+    });
+  },
+  acceptService: function (category, service) {
+    return act(function () {
+      optin_core.accept_service(String(category), String(service));
+    });
+  },
+  // For this page view only, not stored: a category id or `category/service`.
+  allowForPage: function (target) {
+    return act(function () {
+      optin_core.allow_for_page(String(target));
     });
   },
   show: function () {
@@ -140,11 +155,26 @@ window.optin = api;
 
 if (!storedChoiceLikely()) loadUi();
 
+// One listener for the page's controls: `data-optin-open` links, and the buttons of a blocked
+// iframe's placeholder (see core/src/placeholder.rs).
 document.addEventListener('click', function (e) {
-  var opener = e.target.closest && e.target.closest('[data-optin-open]');
-  if (opener) {
+  var el = e.target.closest ? e.target : null;
+  if (!el) return;
+  if (el.closest('[data-optin-open]')) {
     e.preventDefault();
     api.showPreferences();
+    return;
+  }
+  var placeholder = el.closest('[data-optin-placeholder]');
+  var button = placeholder && el.closest('button[data-optin]');
+  if (!button) return;
+  var target = placeholder.getAttribute('data-optin-placeholder');
+  var hook = button.getAttribute('data-optin');
+  if (hook === 'load-content') api.allowForPage(target);
+  if (hook === 'always-allow') {
+    // `category/service`, or a category alone (an empty service grants the whole category).
+    var pair = target.split('/');
+    api.acceptService(pair[0], pair[1] || '');
   }
 });
 

@@ -14,13 +14,16 @@ extern "C" {
     fn accept_array(categories: &Array) -> Promise;
     #[wasm_bindgen(js_namespace = optin)]
     pub fn granted(category: &str) -> bool;
+    #[wasm_bindgen(js_namespace = optin, js_name = grantedService)]
+    pub fn granted_service(category: &str, service: &str) -> bool;
     #[wasm_bindgen(js_namespace = optin, js_name = config)]
     fn config_value() -> JsValue;
     #[wasm_bindgen(js_namespace = optin)]
     pub fn language() -> Option<String>;
 }
 
-/// Grants exactly `categories` (required ones are granted by the core regardless).
+/// Grants exactly `categories`: ids and `category/service` pairs (required ones are granted by
+/// the core regardless).
 pub fn accept(categories: &[String]) -> Promise {
     accept_array(&categories.iter().map(|c| JsValue::from_str(c)).collect())
 }

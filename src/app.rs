@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use optin_core::consent::Grants;
+use optin_core::consent::Access;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -24,13 +24,26 @@ pub enum Command {
     Chosen,
 }
 
-/// Every category with its current grant, for the panel to start from.
-fn current_grants(model: &Model) -> Grants {
-    model
-        .categories
-        .iter()
-        .map(|c| (c.id.clone(), c.required || api::granted(&c.id)))
-        .collect()
+/// Every category and service with its current grant, for the panel to start from.
+fn current_grants(model: &Model) -> Access {
+    let mut access = Access::default();
+    for c in &model.categories {
+        access
+            .categories
+            .push((c.id.clone(), c.required || api::granted(&c.id)));
+        let services = c
+            .services
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    c.required || api::granted_service(&c.id, &s.id),
+                )
+            })
+            .collect();
+        access.services.push((c.id.clone(), services));
+    }
+    access
 }
 
 #[function_component(App)]
@@ -111,6 +124,10 @@ pub fn app() -> Html {
             let dispatcher = state.dispatcher();
             let on_toggle = Callback::from(move |id| dispatcher.dispatch(Action::Toggle(id)));
             let dispatcher = state.dispatcher();
+            let on_toggle_service = Callback::from(move |(category, service)| {
+                dispatcher.dispatch(Action::ToggleService(category, service))
+            });
+            let dispatcher = state.dispatcher();
             let on_close = Callback::from(move |()| dispatcher.dispatch(Action::Close));
             let accepted = state.accepted();
             let on_save = Callback::from(move |()| drop(api::accept(&accepted)));
@@ -119,6 +136,7 @@ pub fn app() -> Html {
                     model={model}
                     choices={state.choices.clone()}
                     on_toggle={on_toggle}
+                    on_toggle_service={on_toggle_service}
                     on_save={on_save}
                     on_accept_all={on_accept_all}
                     on_reject_all={on_reject_all}

@@ -7,7 +7,7 @@
 use std::rc::Rc;
 
 use optin_core::config::Service;
-use optin_core::consent::{lookup, Grants};
+use optin_core::consent::Access;
 use yew::prelude::*;
 
 use crate::banner::choice_button;
@@ -17,8 +17,9 @@ use crate::model::{CategoryView, Model};
 #[derive(Properties, PartialEq)]
 pub struct PreferencesProps {
     pub model: Rc<Model>,
-    pub choices: Grants,
+    pub choices: Access,
     pub on_toggle: Callback<String>,
+    pub on_toggle_service: Callback<(String, String)>,
     pub on_save: Callback<()>,
     pub on_accept_all: Callback<()>,
     pub on_reject_all: Callback<()>,
@@ -80,7 +81,7 @@ pub fn preferences(props: &PreferencesProps) -> Html {
 fn category(props: &PreferencesProps, c: &CategoryView) -> Html {
     let input_id = format!("optin-cat-{}", c.id);
     let desc_id = format!("optin-cat-{}-desc", c.id);
-    let on = c.required || lookup(&props.choices, &c.id).unwrap_or(false);
+    let on = c.required || props.choices.category(&c.id).unwrap_or(false);
     let onchange = {
         let id = c.id.clone();
         props.on_toggle.reform(move |_: Event| id.clone())
@@ -98,20 +99,31 @@ fn category(props: &PreferencesProps, c: &CategoryView) -> Html {
             </div>
             <p id={desc_id} class="text">{ &c.description }</p>
             if !c.services.is_empty() {
-                <ul class="services">{ for c.services.iter().map(service) }</ul>
+                <ul class="services">{ for c.services.iter().map(|s| service(props, c, s)) }</ul>
             }
         </li>
     }
 }
 
-fn service(s: &Service) -> Html {
+fn service(props: &PreferencesProps, c: &CategoryView, s: &Service) -> Html {
     let name = s.name.clone().unwrap_or_else(|| s.id.clone());
+    let key = [c.id.as_str(), "/", &s.id].concat();
+    let input_id = ["optin-svc-", &c.id, "-", &s.id].concat();
+    let on = c.required || props.choices.service(&c.id, &s.id).unwrap_or(false);
+    let onchange = {
+        let pair = (c.id.clone(), s.id.clone());
+        props.on_toggle_service.reform(move |_: Event| pair.clone())
+    };
     html! {
         <li class="service">
-            <span class="service-name">{ name }</span>
-            if let Some(provider) = &s.provider {
-                <span class="service-provider">{ format!(" ({provider})") }</span>
-            }
+            <div class="service-head">
+                <input type="checkbox" class="switch" id={input_id.clone()}
+                    data-optin-service={key} checked={on} disabled={c.required} {onchange} />
+                <label for={input_id} class="service-name">{ name }</label>
+                if let Some(provider) = &s.provider {
+                    <span class="service-provider">{ [" (", provider, ")"].concat() }</span>
+                }
+            </div>
             if let Some(purpose) = &s.purpose {
                 <p class="text">{ purpose }</p>
             }

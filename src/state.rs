@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use optin_core::consent::Grants;
+use optin_core::consent::{accepted_with, Access};
 use yew::Reducible;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +21,11 @@ pub enum Action {
     /// The visitor must choose (first visit, new revision, expiry, `optin.show()`).
     ShowBanner,
     /// Open the panel, starting from the current grants.
-    OpenPreferences(Grants),
+    OpenPreferences(Access),
+    /// Switch a category, and with it all its services.
     Toggle(String),
+    /// Switch one service; its category is on exactly when all its services are.
+    ToggleService(String, String),
     /// Close the panel without recording anything (Escape, close button).
     Close,
     /// A choice was recorded: nothing needs to show any more.
@@ -33,8 +36,8 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UiState {
     pub view: View,
-    /// The panel's toggles, one per category.
-    pub choices: Grants,
+    /// The panel's switches: every category and service.
+    pub choices: Access,
     /// The panel was opened from the banner, so closing it goes back to the banner: the visitor
     /// has still not chosen.
     pub from_banner: bool,
@@ -44,7 +47,7 @@ impl Default for UiState {
     fn default() -> Self {
         UiState {
             view: View::Hidden,
-            choices: Vec::new(),
+            choices: Access::default(),
             from_banner: false,
         }
     }
@@ -63,8 +66,25 @@ impl Reducible for UiState {
                 next.view = View::Preferences;
             }
             Action::Toggle(id) => {
-                if let Some((_, on)) = next.choices.iter_mut().find(|(k, _)| *k == id) {
+                let c = &mut next.choices;
+                if let Some((_, on)) = c.categories.iter_mut().find(|(k, _)| *k == id) {
                     *on = !*on;
+                    let on = *on;
+                    if let Some((_, services)) = c.services.iter_mut().find(|(k, _)| *k == id) {
+                        services.iter_mut().for_each(|(_, s)| *s = on);
+                    }
+                }
+            }
+            Action::ToggleService(category, service) => {
+                let c = &mut next.choices;
+                if let Some((_, services)) = c.services.iter_mut().find(|(k, _)| *k == category) {
+                    if let Some((_, on)) = services.iter_mut().find(|(k, _)| *k == service) {
+                        *on = !*on;
+                    }
+                    let all = services.iter().all(|(_, on)| *on);
+                    if let Some((_, on)) = c.categories.iter_mut().find(|(k, _)| *k == category) {
+                        *on = all;
+                    }
                 }
             }
             Action::Close => {
@@ -89,13 +109,10 @@ impl Reducible for UiState {
 }
 
 impl UiState {
-    /// The categories toggled on in the panel.
+    /// What the panel's switches grant, as an `optin.accept()` list: categories that are on,
+    /// and `category/service` for single services of the others.
     pub fn accepted(&self) -> Vec<String> {
-        self.choices
-            .iter()
-            .filter(|(_, on)| *on)
-            .map(|(id, _)| id.clone())
-            .collect()
+        accepted_with(&self.choices, None)
     }
 }
 
@@ -111,8 +128,14 @@ mod tests {
             .clone()
     }
 
-    fn grants(pairs: &[(&str, bool)]) -> Grants {
-        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    fn grants(pairs: &[(&str, bool)]) -> Access {
+        Access {
+            categories: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            services: vec![(
+                "s".to_string(),
+                vec![("x".to_string(), false), ("y".to_string(), false)],
+            )],
+        }
     }
 
     #[test]
@@ -149,7 +172,32 @@ mod tests {
             ],
         );
         assert_eq!(s.accepted(), ["a"]);
-        assert_eq!(s.choices.len(), 2);
+        assert_eq!(s.choices.categories.len(), 2);
+    }
+
+    #[test]
+    fn services_switch_with_their_category_and_one_by_one() {
+        let start = grants(&[("s", false)]);
+        let one = reduce(
+            UiState::default(),
+            vec![
+                Action::OpenPreferences(start.clone()),
+                Action::ToggleService("s".into(), "x".into()),
+            ],
+        );
+        assert_eq!(one.accepted(), ["s/x"]);
+        let both = reduce(
+            one.clone(),
+            vec![Action::ToggleService("s".into(), "y".into())],
+        );
+        assert_eq!(
+            both.accepted(),
+            ["s"],
+            "all services on: the category is on"
+        );
+        let off = reduce(both, vec![Action::Toggle("s".into())]);
+        assert!(off.accepted().is_empty());
+        assert_eq!(off.choices.service("s", "x"), Some(false));
     }
 
     #[test]

@@ -35,13 +35,14 @@ window.optin = {
     privacyPolicyUrl: '/privacy',
     categories: [
       { id: 'necessary', required: true },
-      { id: 'analytics', services: [{ id: 'ga', name: 'Google Analytics', provider: 'Google', cookies: [{ name: '_ga' }] }] },
+      { id: 'analytics', services: [{ id: 'ga', name: 'Google Analytics', provider: 'Google', cookies: [{ name: '_ga' }] }, { id: 'hotjar', name: 'Hotjar' }] },
       { id: 'social' },
     ],
     texts: { en: { bannerTitle: '<img src=x onerror="window.__xss=1">', categories: { social: { title: 'Social buttons' } } } },
   }),
   language: () => 'en',
   granted: (c) => c === 'necessary' || window.__granted.includes(c),
+  grantedService: (c, s) => window.optin.granted(c) || window.__granted.includes(c + '/' + s),
   acceptAll: () => { window.__calls.push('acceptAll'); return Promise.resolve(); },
   rejectAll: () => { window.__calls.push('rejectAll'); return Promise.resolve(); },
   accept: (cats) => { window.__calls.push('accept:' + cats.join('+')); return Promise.resolve(); },
@@ -155,6 +156,27 @@ async fn banner_and_panel_drive_the_public_api() {
     sleep(50).await;
     assert!(find("[data-optin=\"preferences\"]").is_none());
 
+    // A single service: its own switch, saved as `category/service`.
+    optin_ui::show("preferences");
+    sleep(50).await;
+    let ga = find("input[data-optin-service=\"analytics/ga\"]")
+        .expect("a switch per service")
+        .unchecked_into::<HtmlInputElement>();
+    assert!(!ga.checked());
+    ga.click();
+    sleep(20).await;
+    assert!(
+        !checkbox("analytics").checked(),
+        "one service is not the whole category"
+    );
+    click("[data-optin=\"save\"]");
+    assert_eq!(
+        calls(),
+        "acceptAll,accept:necessary+analytics,accept:necessary+analytics/ga+social"
+    );
+    core_says_changed();
+    sleep(50).await;
+
     // Escape closes the panel without recording anything.
     optin_ui::show("preferences");
     sleep(50).await;
@@ -171,7 +193,7 @@ async fn banner_and_panel_drive_the_public_api() {
     );
     assert_eq!(
         calls(),
-        "acceptAll,accept:necessary+analytics",
+        "acceptAll,accept:necessary+analytics,accept:necessary+analytics/ga+social",
         "and records nothing"
     );
 }

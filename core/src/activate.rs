@@ -1,10 +1,12 @@
-//! Brings gated elements to life: finds them in the page, asks `gate::plan` which may run, and
-//! replaces each inert `<script type="text/plain">` with a live copy, one at a time.
+//! Brings gated elements to life: finds them in the page, asks `gate::plan` what to do, and does
+//! it. Scripts are replaced by live copies, one at a time; iframes, images, media and stylesheets
+//! get their real URL; a blocked iframe shows a placeholder (`placeholder.rs`) in its place.
 //!
-//! External scripts without `async` run one after another, each waiting for the previous to load
-//! or fail, as the HTML parser would run them. Every element is marked the moment it is queued
-//! (`data-optin-state`), and the walk skips marked elements, so nothing ever runs twice, however
-//! often or from wherever activation is triggered.
+//! External scripts without `async` run one after another, each waiting for the previous one to
+//! load or fail, as the HTML parser would run them. Every element is marked the moment it is
+//! queued (`data-optin-state`), so nothing ever runs twice, however often or from wherever
+//! activation is triggered. A MutationObserver brings content the page adds later under the same
+//! rules; it does no work unless a gated element arrives.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -13,12 +15,26 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlScriptElement};
 
-use crate::gate::{self, Gated, Requirement};
+use crate::config::Config;
+use crate::consent::Access;
+use crate::gate::{self, Gated, Kind, Requirement, State, Step};
+use crate::placeholder;
 
-const STATE_ATTR: &str = "data-optin-state";
-const GATED_SCRIPTS: &str = "script[type=\"text/plain\"][data-category]:not([data-optin-state])";
-/// Attributes that describe the inert element, not the live one.
-const NOT_COPIED: &[&str] = &["type", "data-type", "data-src", STATE_ATTR];
+const STATE: &str = "data-optin-state";
+/// Every gated element, including scripts that already ran (for withdrawals).
+const GATED: &str = "script[type=\"text/plain\"][data-category],script[data-category][data-optin-state],\
+iframe[data-category],img[data-category],video[data-category],audio[data-category],link[data-category]";
+/// A gated element nobody has looked at yet: what the observer waits for.
+const UNSEEN: &str = "[data-category]:not([data-optin-state])";
+/// Attributes that describe the inert script, not the live one.
+const NOT_COPIED: &[&str] = &["type", "data-type", "data-src", STATE];
+
+/// What activation needs besides the page: what is granted, and the words for placeholders.
+pub struct Context<'a> {
+    pub access: &'a Access,
+    pub config: &'a Config,
+    pub lang: &'a str,
+}
 
 #[derive(Default)]
 struct Queue {
@@ -31,28 +47,45 @@ thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
 }
 
-/// Activates every not-yet-handled gated element that `grants` allows.
-pub fn run(grants: &[(String, bool)]) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
+fn gated_elements() -> Vec<Element> {
+    let Some(found) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector_all(GATED).ok())
+    else {
+        return Vec::new();
     };
-    let Ok(found) = document.query_selector_all(GATED_SCRIPTS) else {
-        return;
-    };
-    let elements: Vec<Element> = (0..found.length())
+    (0..found.length())
         .filter_map(|i| found.item(i)?.dyn_into().ok())
-        .collect();
+        .collect()
+}
+
+/// Applies `ctx.access` to every gated element of the page.
+pub fn run(ctx: &Context) {
+    let elements = gated_elements();
     let described: Vec<Gated> = elements.iter().map(describe).collect();
-    let chosen = gate::plan(&described, grants);
-    if chosen.is_empty() {
+    let mut scripts = Vec::new();
+    for step in gate::plan(&described, ctx.access) {
+        match step {
+            Step::Activate(i) => match described[i].kind {
+                Kind::Script { .. } => {
+                    let _ = elements[i].set_attribute(STATE, "queued");
+                    scripts.push(elements[i].clone());
+                }
+                Kind::Frame => {
+                    placeholder::remove(&elements[i]);
+                    load(&elements[i]);
+                }
+                Kind::Media => load(&elements[i]),
+            },
+            Step::Block(i) => block_frame(&elements[i], ctx),
+        }
+    }
+    if scripts.is_empty() {
         return;
     }
     let start = QUEUE.with(|q| {
         let mut q = q.borrow_mut();
-        for i in chosen {
-            let _ = elements[i].set_attribute(STATE_ATTR, "queued");
-            q.waiting.push_back(elements[i].clone());
-        }
+        q.waiting.extend(scripts);
         !std::mem::replace(&mut q.busy, true)
     });
     if start {
@@ -60,17 +93,60 @@ pub fn run(grants: &[(String, bool)]) {
     }
 }
 
+/// Whether a script that ran on this page is no longer allowed under `access`.
+pub fn ran_but_withdrawn(access: &Access) -> bool {
+    let described: Vec<Gated> = gated_elements().iter().map(describe).collect();
+    gate::ran_but_withdrawn(&described, access)
+}
+
 fn describe(el: &Element) -> Gated {
-    let external = el.has_attribute("src") || el.has_attribute("data-src");
+    let kind = match el.tag_name().as_str() {
+        "SCRIPT" => Kind::Script {
+            blocking: (el.has_attribute("src") || el.has_attribute("data-src"))
+                && !el.has_attribute("async"),
+        },
+        "IFRAME" => Kind::Frame,
+        _ => Kind::Media,
+    };
+    let state = match el.get_attribute(STATE).as_deref() {
+        None => State::New,
+        Some("blocked") => State::Blocked,
+        Some(_) => State::Live,
+    };
     Gated {
         requirement: el
             .get_attribute("data-category")
-            .and_then(|a| Requirement::parse(&a)),
-        blocking: external && !el.has_attribute("async"),
+            .and_then(|c| Requirement::parse(&c, el.get_attribute("data-service").as_deref())),
+        kind,
+        state,
     }
 }
 
-/// Runs queued elements until one must be waited for. Holds no borrow while a script runs: an
+/// Gives an embed its real URL: `data-src` (iframe, img, video, audio) or `data-href` (link).
+fn load(el: &Element) {
+    let (from, to) = if el.tag_name() == "LINK" {
+        ("data-href", "href")
+    } else {
+        ("data-src", "src")
+    };
+    if let Some(url) = el.get_attribute(from) {
+        let _ = el.set_attribute(to, &url);
+    }
+    let _ = el.remove_attribute("hidden");
+    let _ = el.set_attribute(STATE, "live");
+}
+
+/// Hides a frame behind its placeholder; a frame that was loaded is emptied first.
+fn block_frame(frame: &Element, ctx: &Context) {
+    placeholder::insert(frame, ctx);
+    if frame.has_attribute("src") {
+        let _ = frame.set_attribute("src", "about:blank");
+    }
+    let _ = frame.set_attribute("hidden", "");
+    let _ = frame.set_attribute(STATE, "blocked");
+}
+
+/// Runs queued scripts until one must be waited for. Holds no borrow while a script runs: an
 /// inline script may call the widget's API, which may queue more.
 fn pump() {
     loop {
@@ -84,7 +160,7 @@ fn pump() {
             return;
         };
         if let Some(live) = live_copy(&el) {
-            let blocking = describe(&el).blocking;
+            let blocking = matches!(describe(&el).kind, Kind::Script { blocking: true });
             if blocking {
                 // One function for both outcomes: a script that 404s must not stall the rest.
                 let resume = Closure::once_into_js(pump);
@@ -128,6 +204,42 @@ fn live_copy(el: &Element) -> Option<HtmlScriptElement> {
     if !live.has_attribute("src") {
         live.set_text(&el.text_content().unwrap_or_default()).ok()?;
     }
-    let _ = live.set_attribute(STATE_ATTR, "activated");
+    let _ = live.set_attribute(STATE, "live");
     Some(live)
+}
+
+/// Calls `on_gated_added` whenever the page adds an element nobody has looked at yet that is
+/// gated (or contains one). Our own insertions carry `data-optin-state` and do not count.
+pub fn observe(on_gated_added: fn()) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let callback = Closure::<dyn Fn(js_sys::Array)>::new(move |records: js_sys::Array| {
+        let added = records.iter().any(|record| {
+            let record: web_sys::MutationRecord = record.unchecked_into();
+            let nodes = record.added_nodes();
+            (0..nodes.length()).any(|i| {
+                nodes
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<Element>().ok())
+                    .is_some_and(|el| {
+                        el.matches(UNSEEN).unwrap_or(false)
+                            || el.query_selector(UNSEEN).ok().flatten().is_some()
+                    })
+            })
+        });
+        if added {
+            on_gated_added();
+        }
+    });
+    if let Ok(observer) = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()) {
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        let _ = observer.observe_with_options(&root, &init);
+    }
+    callback.forget();
 }

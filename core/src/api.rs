@@ -8,11 +8,12 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
+use crate::activate::{self, Context};
 use crate::config::Config;
-use crate::consent::{self, Method, Stored};
+use crate::consent::{self, Access, Method, Stored};
 use crate::json::{string_array, ObjectWriter};
 use crate::storage::Store;
-use crate::{activate, events, log, texts};
+use crate::{events, log, texts};
 
 struct Widget {
     config: Config,
@@ -21,6 +22,14 @@ struct Widget {
     lang: String,
     store: Store,
     stored: Stored,
+    /// Allowed for this page view only (a placeholder's "Load content"): `cat` or `cat/svc`.
+    page_only: Vec<String>,
+}
+
+impl Widget {
+    fn access(&self) -> Access {
+        Access::new(&self.config, self.stored.valid(), &self.page_only)
+    }
 }
 
 thread_local! {
@@ -48,29 +57,50 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     if let Some(problem) = stored.problem() {
         log::warn(&[problem, "; asking again"].concat());
     }
-    let grants = consent::grants(&config, stored.valid());
     let ask = stored.valid().is_none();
-    WIDGET.with(|w| {
-        *w.borrow_mut() = Some(Widget {
-            config,
-            config_json,
-            lang,
-            store,
-            stored,
-        })
+    let first_start = WIDGET.with(|w| {
+        w.borrow_mut()
+            .replace(Widget {
+                config,
+                config_json,
+                lang,
+                store,
+                stored,
+                page_only: Vec::new(),
+            })
+            .is_none()
     });
-    activate::run(&grants);
+    apply();
+    if first_start {
+        activate::observe(apply);
+    }
     Ok(ask)
 }
 
-/// Records a choice: `method` is `accept-all`, `reject-all` or `custom` (with `accepted`).
+/// Applies the current access to the page (also when the page adds gated content).
+fn apply() {
+    // Cloned so that no borrow is held while page scripts run.
+    let Some((access, config, lang)) =
+        with_widget(|w| (w.access(), w.config.clone(), w.lang.clone()))
+    else {
+        return;
+    };
+    activate::run(&Context {
+        access: &access,
+        config: &config,
+        lang: &lang,
+    });
+}
+
+/// Records a choice: `method` is `accept-all`, `reject-all` or `custom`, with `accepted` listing
+/// category ids and `category/service` pairs.
 #[wasm_bindgen]
 pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
     let method = Method::parse(method).ok_or_else(|| {
         JsValue::from_str("optin: unknown choice; use accept-all, reject-all or custom")
     })?;
     let outcome = with_widget(|w| {
-        let before = consent::grants(&w.config, w.stored.valid());
+        let before = w.access();
         let first = w.stored.valid().is_none();
         let record = consent::record_choice(
             &w.config,
@@ -85,30 +115,71 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
         );
         w.store.write(&record.to_json());
         w.stored = Stored::Valid(record);
-        let after = consent::grants(&w.config, w.stored.valid());
-        (first, change_json(&before, &after), after)
+        // A real choice replaces what was allowed for this page view only.
+        w.page_only.clear();
+        let after = w.access();
+        let reload = w.config.reload_on_withdraw && activate::ran_but_withdrawn(&after);
+        (first, change_json(&before, &after), reload)
     })
     .ok_or_else(|| JsValue::from_str("optin: not started"))?;
-    let (first, change, grants) = outcome;
-    activate::run(&grants);
+    let (first, change, reload) = outcome;
+    if !reload {
+        apply();
+    }
     if first {
         events::dispatch("optin:consent", &change);
     }
     events::dispatch("optin:change", &change);
+    if reload {
+        // The new choice is stored; a script that ran cannot be unloaded, so start afresh.
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    }
     Ok(())
 }
 
+/// Grants one service (stored), or with an empty `service` the whole category, keeping
+/// everything else as it is.
+#[wasm_bindgen]
+pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
+    let mut accepted =
+        with_widget(|w| consent::accepted_with(&w.access(), Some((category, service))))
+            .ok_or_else(|| JsValue::from_str("optin: not started"))?;
+    if service.is_empty() {
+        accepted.push(category.to_owned());
+    }
+    choose("custom", accepted)
+}
+
+/// Allows a category (`cat`) or a service (`cat/svc`) for this page view, without storing it.
+#[wasm_bindgen]
+pub fn allow_for_page(target: &str) {
+    let change = with_widget(|w| {
+        let before = w.access();
+        if !w.page_only.iter().any(|p| p == target) {
+            w.page_only.push(target.to_owned());
+        }
+        change_json(&before, &w.access())
+    });
+    if let Some(change) = change {
+        apply();
+        events::dispatch("optin:change", &change);
+    }
+}
+
 /// The detail of `optin:change`: what changed, and what is granted and denied now.
-fn change_json(before: &[(String, bool)], after: &[(String, bool)]) -> String {
+fn change_json(before: &Access, after: &Access) -> String {
     let pick = |on: bool| {
         string_array(
             after
+                .categories
                 .iter()
                 .filter(|(_, v)| *v == on)
                 .map(|(k, _)| k.as_str()),
         )
     };
-    let changed = consent::changed(before, after);
+    let changed = after.changed(before);
     ObjectWriter::new()
         .raw("changed", &string_array(changed.iter().map(String::as_str)))
         .raw("granted", &pick(true))
@@ -118,7 +189,12 @@ fn change_json(before: &[(String, bool)], after: &[(String, bool)]) -> String {
 
 #[wasm_bindgen]
 pub fn granted(category: &str) -> bool {
-    with_widget(|w| consent::granted(&w.config, w.stored.valid(), category)).unwrap_or(false)
+    with_widget(|w| w.access().category(category) == Some(true)).unwrap_or(false)
+}
+
+#[wasm_bindgen]
+pub fn granted_service(category: &str, service: &str) -> bool {
+    with_widget(|w| w.access().service(category, service) == Some(true)).unwrap_or(false)
 }
 
 /// The valid stored record as JSON, or `None` before a choice.

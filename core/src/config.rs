@@ -24,6 +24,9 @@ pub struct Config {
     pub privacy_policy_url: Option<String>,
     pub storage_key: String,
     pub expires_after_days: u32,
+    /// Reload the page when a visitor withdraws a category whose scripts already ran on it
+    /// (a script cannot be unloaded). Default true.
+    pub reload_on_withdraw: bool,
     pub categories: Vec<Category>,
     /// Per language code, the texts that replace the built-in ones.
     pub texts: Vec<(String, Texts)>,
@@ -156,6 +159,7 @@ const CONFIG: Shape = Shape::Obj(&[
     ("privacyPolicyUrl", Shape::Str, false),
     ("storageKey", Shape::Str, false),
     ("expiresAfterDays", Shape::Uint, false),
+    ("reloadOnWithdraw", Shape::Bool, false),
     ("categories", Shape::List(&CATEGORY), true),
     ("texts", Shape::Map(&TEXTS), false),
 ]);
@@ -264,6 +268,7 @@ impl Config {
             privacy_policy_url: text(v, "privacyPolicyUrl"),
             storage_key: text(v, "storageKey").unwrap_or_else(|| DEFAULT_STORAGE_KEY.to_owned()),
             expires_after_days: uint(v, "expiresAfterDays", DEFAULT_EXPIRY_DAYS),
+            reload_on_withdraw: field(v, "reloadOnWithdraw") != Some(&Value::Bool(false)),
             categories: list(v, "categories").iter().map(Category::read).collect(),
             texts: entries(v, "texts")
                 .iter()

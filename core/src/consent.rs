@@ -60,6 +60,8 @@ pub struct Record {
     pub expires_at: String,
     /// One entry per optional and required category of the config at the time.
     pub categories: Grants,
+    /// Services granted one by one in categories that are not granted as a whole.
+    pub services: Vec<(String, Grants)>,
     pub method: Method,
     /// The language the banner or panel was shown in.
     pub lang: String,
@@ -73,16 +75,40 @@ const RECORD_FIELDS: &[&str] = &[
     "updatedAt",
     "expiresAt",
     "categories",
+    "services",
     "method",
     "lang",
 ];
 
+fn grants_json(grants: &[(String, bool)]) -> String {
+    let mut w = ObjectWriter::new();
+    for (id, on) in grants {
+        w = w.bool(id, *on);
+    }
+    w.finish()
+}
+
+/// `{"id": true, …}` with boolean values only; `None` for anything else.
+fn read_grants(v: Option<&Value>) -> Option<Grants> {
+    let Some(Value::Obj(entries)) = v else {
+        return None;
+    };
+    let mut grants = Grants::with_capacity(entries.len());
+    for (id, on) in entries {
+        let Value::Bool(on) = on else {
+            return None;
+        };
+        grants.push((id.clone(), *on));
+    }
+    Some(grants)
+}
+
 impl Record {
     /// The stored form (documented in README "The consent record").
     pub fn to_json(&self) -> String {
-        let mut categories = ObjectWriter::new();
-        for (id, on) in &self.categories {
-            categories = categories.bool(id, *on);
+        let mut services = ObjectWriter::new();
+        for (category, grants) in &self.services {
+            services = services.raw(category, &grants_json(grants));
         }
         ObjectWriter::new()
             .uint("schema", u64::from(self.schema))
@@ -91,7 +117,8 @@ impl Record {
             .str("givenAt", &self.given_at)
             .str("updatedAt", &self.updated_at)
             .str("expiresAt", &self.expires_at)
-            .raw("categories", &categories.finish())
+            .raw("categories", &grants_json(&self.categories))
+            .raw("services", &services.finish())
             .str("method", self.method.as_str())
             .str("lang", &self.lang)
             .finish()
@@ -132,15 +159,16 @@ impl Record {
             Some(Value::Int(n)) if (0..=i64::from(u32::MAX)).contains(n) => Ok(*n as u32),
             _ => Err(key),
         };
-        let Some(Value::Obj(entries)) = v.get("categories") else {
-            return Err("categories");
+        let categories = read_grants(v.get("categories")).ok_or("categories")?;
+        let Some(Value::Obj(by_category)) = v.get("services") else {
+            return Err("services");
         };
-        let mut categories = Grants::with_capacity(entries.len());
-        for (id, on) in entries {
-            let Value::Bool(on) = on else {
-                return Err("categories");
-            };
-            categories.push((id.clone(), *on));
+        let mut services = Vec::with_capacity(by_category.len());
+        for (category, grants) in by_category {
+            services.push((
+                category.clone(),
+                read_grants(Some(grants)).ok_or("services")?,
+            ));
         }
         Ok(Record {
             schema: uint("schema")?,
@@ -150,6 +178,7 @@ impl Record {
             updated_at: string("updatedAt")?,
             expires_at: string("expiresAt")?,
             categories,
+            services,
             method: Method::parse(&string("method")?).ok_or("method")?,
             lang: string("lang")?,
         })
@@ -268,39 +297,139 @@ fn check_shape(record: &Record, now: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `category` is granted under `record` (required categories always are).
-pub fn granted(config: &Config, record: Option<&Record>, category: &str) -> bool {
-    match config.category(category) {
-        Some(c) if c.required => true,
-        Some(_) => record.is_some_and(|r| lookup(&r.categories, category) == Some(true)),
-        None => false,
+/// What may run now: every category and every service of the config with its grant, after
+/// required categories, the stored record, and services allowed for this page view only.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Access {
+    pub categories: Grants,
+    /// Per category, each of its services.
+    pub services: Vec<(String, Grants)>,
+}
+
+impl Access {
+    /// `page_only` lists what was allowed for this page view only (placeholder "Load content"):
+    /// category ids and `category/service` pairs.
+    pub fn new(config: &Config, record: Option<&Record>, page_only: &[String]) -> Access {
+        let mut access = Access::default();
+        for c in &config.categories {
+            let on =
+                c.required || record.is_some_and(|r| lookup(&r.categories, &c.id) == Some(true));
+            let chosen = record
+                .and_then(|r| r.services.iter().find(|(k, _)| *k == c.id))
+                .map(|(_, g)| g.as_slice())
+                .unwrap_or_default();
+            let services = c
+                .services
+                .iter()
+                .map(|s| {
+                    let for_page = page_only.iter().any(|p| is_pair(p, &c.id, &s.id));
+                    (
+                        s.id.clone(),
+                        on || for_page || lookup(chosen, &s.id) == Some(true),
+                    )
+                })
+                .collect();
+            access.categories.push((c.id.clone(), on));
+            access.services.push((c.id.clone(), services));
+        }
+        access
+    }
+
+    /// `None` for a category the config does not have.
+    pub fn category(&self, id: &str) -> Option<bool> {
+        lookup(&self.categories, id)
+    }
+
+    /// `None` for a service the config does not have in that category.
+    pub fn service(&self, category: &str, service: &str) -> Option<bool> {
+        let (_, services) = self.services.iter().find(|(c, _)| c == category)?;
+        lookup(services, service)
+    }
+
+    /// Categories whose grant differs from `before`, then services (as `category/service`)
+    /// that changed on their own, in a category whose grant did not change.
+    pub fn changed(&self, before: &Access) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .categories
+            .iter()
+            .filter(|(id, on)| before.category(id) != Some(*on))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for (category, services) in &self.services {
+            if self.category(category) != before.category(category) {
+                continue;
+            }
+            for (id, on) in services {
+                if before.service(category, id) != Some(*on) {
+                    out.push([category.as_str(), "/", id].concat());
+                }
+            }
+        }
+        out
     }
 }
 
-/// Every category of the config with its grant.
-pub fn grants(config: &Config, record: Option<&Record>) -> Grants {
-    config
-        .category_ids()
-        .map(|id| (id.to_owned(), granted(config, record, id)))
-        .collect()
+/// Whether `category` is granted under `record` (required categories always are).
+pub fn granted(config: &Config, record: Option<&Record>, category: &str) -> bool {
+    Access::new(config, record, &[]).category(category) == Some(true)
 }
 
-/// What a choice grants: everything, nothing optional, or the listed categories.
-/// Unknown ids in `accepted` are ignored; required categories are always on.
-pub fn choices(config: &Config, method: Method, accepted: &[String]) -> Grants {
-    config
-        .categories
-        .iter()
-        .map(|c| {
-            let on = c.required
-                || match method {
-                    Method::AcceptAll => true,
-                    Method::RejectAll => false,
-                    Method::Custom => accepted.contains(&c.id),
-                };
-            (c.id.clone(), on)
-        })
-        .collect()
+/// What a choice grants. `accepted` (for `Custom`) lists category ids and `category/service`
+/// pairs; unknown ones are ignored. Required categories are always on. Services are listed only
+/// for categories that are not granted as a whole.
+pub fn choices(
+    config: &Config,
+    method: Method,
+    accepted: &[String],
+) -> (Grants, Vec<(String, Grants)>) {
+    let mut categories = Grants::new();
+    let mut services = Vec::new();
+    for c in &config.categories {
+        let on = c.required
+            || match method {
+                Method::AcceptAll => true,
+                Method::RejectAll => false,
+                Method::Custom => accepted.contains(&c.id),
+            };
+        categories.push((c.id.clone(), on));
+        if !on && method == Method::Custom {
+            let chosen: Grants = c
+                .services
+                .iter()
+                .filter(|s| accepted.iter().any(|a| is_pair(a, &c.id, &s.id)))
+                .map(|s| (s.id.clone(), true))
+                .collect();
+            if !chosen.is_empty() {
+                services.push((c.id.clone(), chosen));
+            }
+        }
+    }
+    (categories, services)
+}
+
+fn is_pair(text: &str, category: &str, service: &str) -> bool {
+    text.strip_prefix(category)
+        .and_then(|rest| rest.strip_prefix('/'))
+        == Some(service)
+}
+
+/// The `accepted` list (for `choices`) that keeps everything `access` grants and adds `extra`.
+pub fn accepted_with(access: &Access, extra: Option<(&str, &str)>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, on) in &access.categories {
+        if *on {
+            out.push(id.clone());
+            continue;
+        }
+        if let Some((_, services)) = access.services.iter().find(|(c, _)| c == id) {
+            for (svc, on) in services {
+                if *on || extra == Some((id.as_str(), svc.as_str())) {
+                    out.push([id.as_str(), "/", svc].concat());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Everything a new record needs besides the choices.
@@ -316,7 +445,7 @@ pub struct Context<'a> {
 pub fn record_choice(
     config: &Config,
     previous: Option<&Record>,
-    categories: Grants,
+    (categories, services): (Grants, Vec<(String, Grants)>),
     method: Method,
     ctx: Context,
 ) -> Record {
@@ -333,18 +462,10 @@ pub fn record_choice(
         updated_at: now,
         expires_at: to_iso(ctx.now + f64::from(config.expires_after_days) * DAY_MS),
         categories,
+        services,
         method,
         lang: ctx.lang.to_owned(),
     }
-}
-
-/// Categories whose grant differs between two grant maps.
-pub fn changed(before: &[(String, bool)], after: &[(String, bool)]) -> Vec<String> {
-    after
-        .iter()
-        .filter(|(id, on)| lookup(before, id) != Some(*on))
-        .map(|(id, _)| id.clone())
-        .collect()
 }
 
 /// A version 4 UUID from 16 random bytes.
@@ -371,7 +492,8 @@ mod tests {
 
     fn config() -> Config {
         Config::parse(
-            r#"{"revision":2,"categories":[{"id":"necessary","required":true},{"id":"analytics"},{"id":"social"}]}"#,
+            r#"{"revision":2,"categories":[{"id":"necessary","required":true},
+                {"id":"analytics","services":[{"id":"ga"},{"id":"hotjar"}]},{"id":"social"}]}"#,
         )
         .unwrap()
         .config
@@ -400,12 +522,13 @@ mod tests {
     #[test]
     fn choices_follow_the_method_and_keep_required_on() {
         let c = config();
-        let all = choices(&c, Method::AcceptAll, &[]);
+        let (all, services) = choices(&c, Method::AcceptAll, &[]);
         assert!(all.iter().all(|(_, v)| *v));
-        let none = choices(&c, Method::RejectAll, &[]);
+        assert!(services.is_empty());
+        let (none, _) = choices(&c, Method::RejectAll, &[]);
         assert_eq!(lookup(&none, "necessary"), Some(true));
         assert_eq!(lookup(&none, "analytics"), Some(false));
-        let some = choices(&c, Method::Custom, &["social".into(), "nope".into()]);
+        let (some, _) = choices(&c, Method::Custom, &["social".into(), "nope".into()]);
         assert_eq!(
             (lookup(&some, "analytics"), lookup(&some, "social")),
             (Some(false), Some(true))
@@ -547,9 +670,60 @@ mod tests {
         assert_eq!(second.id, first.id);
         assert_eq!(second.given_at, first.given_at);
         assert_ne!(second.updated_at, first.updated_at);
-        let before = grants(&c, Some(&first));
-        let after = grants(&c, Some(&second));
-        assert_eq!(changed(&before, &after), ["analytics", "social"]);
+        let before = Access::new(&c, Some(&first), &[]);
+        let after = Access::new(&c, Some(&second), &[]);
+        assert_eq!(after.changed(&before), ["analytics", "social"]);
+        let one = Access::new(&c, Some(&second), &["analytics/ga".into()]);
+        assert_eq!(one.changed(&after), ["analytics/ga"]);
+    }
+
+    #[test]
+    fn services_are_granted_by_their_category_one_by_one_or_for_the_page() {
+        let c = config();
+        let accepted = vec!["analytics/ga".to_string(), "social/nope".to_string()];
+        let (cats, services) = choices(&c, Method::Custom, &accepted);
+        assert_eq!(lookup(&cats, "analytics"), Some(false));
+        assert_eq!(
+            services,
+            vec![("analytics".to_string(), vec![("ga".to_string(), true)])]
+        );
+        let r = record_choice(
+            &c,
+            None,
+            (cats, services),
+            Method::Custom,
+            Context {
+                now: NOW,
+                lang: "en",
+                new_id: uuid_v4([1; 16]),
+            },
+        );
+        let json = stored(&r);
+        assert!(
+            json.contains(r#""services":{"analytics":{"ga":true}}"#),
+            "{json}"
+        );
+        let back = assess(Some(&json), &c, NOW)
+            .valid()
+            .cloned()
+            .expect("round trip");
+        let access = Access::new(&c, Some(&back), &[]);
+        assert_eq!(access.category("analytics"), Some(false));
+        assert_eq!(access.service("analytics", "ga"), Some(true));
+        assert_eq!(access.service("analytics", "hotjar"), Some(false));
+        assert_eq!(access.service("analytics", "nope"), None);
+        let page = Access::new(&c, Some(&back), &["analytics/hotjar".into()]);
+        assert_eq!(page.service("analytics", "hotjar"), Some(true));
+        let all = Access::new(&c, Some(&record(Method::AcceptAll, &[])), &[]);
+        assert_eq!(
+            all.service("analytics", "hotjar"),
+            Some(true),
+            "a category grants its services"
+        );
+        assert_eq!(
+            accepted_with(&access, Some(("analytics", "hotjar"))),
+            ["necessary", "analytics/ga", "analytics/hotjar"]
+        );
     }
 
     #[test]

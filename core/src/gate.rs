@@ -1,101 +1,245 @@
-//! The gating decision: which gated elements may run under the current grants, in what order.
+//! The gating decision: which gated elements may run or load under the current access, in what
+//! order, and which must go back to blocked.
 //!
-//! Pure: the DOM side (`activate.rs`) describes each gated element as a `Gated` and brings to life
-//! exactly the ones `plan` returns, in the order it returns them.
+//! Pure: the DOM side (`activate.rs`) describes each gated element as a `Gated` and applies the
+//! `Step`s `plan` returns, in order.
 
-use crate::consent::lookup;
+use crate::consent::Access;
 
-/// What a gated element asks for: `data-category="analytics"`, or `"!analytics"` for code that
-/// must run only when that category is refused (clean-up after a withdrawal).
+/// What a gated element asks for: `data-category="analytics"` (or `"!analytics"`, for code that
+/// must run only while that category is refused), optionally narrowed to one service with
+/// `data-service="ga"` (or `"!ga"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
     pub category: String,
     pub negated: bool,
+    pub service: Option<(String, bool)>,
+}
+
+fn split_negation(attr: &str) -> Option<(String, bool)> {
+    let attr = attr.trim();
+    let (negated, id) = match attr.strip_prefix('!') {
+        Some(rest) => (true, rest.trim()),
+        None => (false, attr),
+    };
+    (!id.is_empty()).then(|| (id.to_owned(), negated))
 }
 
 impl Requirement {
-    /// `None` for an empty attribute: such an element is never run.
-    pub fn parse(attr: &str) -> Option<Requirement> {
-        let attr = attr.trim();
-        let (negated, category) = match attr.strip_prefix('!') {
-            Some(rest) => (true, rest.trim()),
-            None => (false, attr),
-        };
-        (!category.is_empty()).then(|| Requirement {
-            category: category.to_owned(),
+    /// From the `data-category` and `data-service` attributes. `None` for an empty category: such
+    /// an element is never run.
+    pub fn parse(category: &str, service: Option<&str>) -> Option<Requirement> {
+        let (category, negated) = split_negation(category)?;
+        Some(Requirement {
+            category,
             negated,
+            service: service.and_then(split_negation),
         })
     }
 
-    /// Unknown categories never allow anything, negated or not: a typo must not run code.
-    pub fn allowed(&self, grants: &[(String, bool)]) -> bool {
-        match lookup(grants, &self.category) {
-            Some(on) => on != self.negated,
-            None => false,
+    /// Unknown categories and services never allow anything, negated or not: a typo must not
+    /// run code.
+    pub fn allowed(&self, access: &Access) -> bool {
+        match &self.service {
+            Some((service, negated)) => access
+                .service(&self.category, service)
+                .is_some_and(|on| on != *negated),
+            None => access
+                .category(&self.category)
+                .is_some_and(|on| on != self.negated),
         }
     }
+
+    /// Code that runs because something is granted (not clean-up code for a refusal).
+    pub fn positive(&self) -> bool {
+        !self.negated && !self.service.as_ref().is_some_and(|(_, negated)| *negated)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Runs once per page: it cannot be unloaded.
+    Script { blocking: bool },
+    /// iframe: shows a placeholder while blocked, and goes back to it on withdrawal.
+    Frame,
+    /// img, video, audio, stylesheet link: loads once allowed.
+    Media,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// As the page or the site's code wrote it: not looked at yet.
+    New,
+    /// Blocked, with its placeholder (frames only).
+    Blocked,
+    /// Queued or run (scripts), loaded (embeds).
+    Live,
 }
 
 /// One gated element as the DOM walk found it, in document order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gated {
     pub requirement: Option<Requirement>,
-    /// An external script without `async`: later scripts wait for it, as the parser would.
-    pub blocking: bool,
+    pub kind: Kind,
+    pub state: State,
 }
 
-/// Indices of the elements to activate now, in document order.
-pub fn plan(elements: &[Gated], grants: &[(String, bool)]) -> Vec<usize> {
-    elements
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| g.requirement.as_ref().is_some_and(|r| r.allowed(grants)))
-        .map(|(i, _)| i)
-        .collect()
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Run (scripts) or load (embeds) element `i`.
+    Activate(usize),
+    /// Show element `i`'s placeholder instead of it (a frame not allowed, or withdrawn).
+    Block(usize),
+}
+
+/// What to do with each element under `access`, in document order. Scripts that ran stay as
+/// they are: a withdrawal that concerns them is handled by reloading the page.
+pub fn plan(elements: &[Gated], access: &Access) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for (i, g) in elements.iter().enumerate() {
+        let allowed = g.requirement.as_ref().is_some_and(|r| r.allowed(access));
+        match (g.kind, g.state, allowed) {
+            (_, State::New | State::Blocked, true) => steps.push(Step::Activate(i)),
+            (Kind::Frame, State::New | State::Live, false) => steps.push(Step::Block(i)),
+            _ => {}
+        }
+    }
+    steps
+}
+
+/// Whether a script that ran (`Live`) has lost its grant: the page must reload to be rid of it.
+pub fn ran_but_withdrawn(elements: &[Gated], access: &Access) -> bool {
+    elements.iter().any(|g| {
+        matches!(g.kind, Kind::Script { .. })
+            && g.state == State::Live
+            && g.requirement
+                .as_ref()
+                .is_some_and(|r| r.positive() && !r.allowed(access))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::consent::{choices, record_choice, Context, Method};
 
-    fn grants(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    fn access(accepted: &[&str]) -> Access {
+        let config = Config::parse(
+            r#"{"categories":[{"id":"necessary","required":true},
+                {"id":"analytics","services":[{"id":"ga"},{"id":"hotjar"}]},{"id":"social"}]}"#,
+        )
+        .unwrap()
+        .config;
+        let accepted: Vec<String> = accepted.iter().map(|s| s.to_string()).collect();
+        let record = record_choice(
+            &config,
+            None,
+            choices(&config, Method::Custom, &accepted),
+            Method::Custom,
+            Context {
+                now: 1_764_076_736_000.0,
+                lang: "en",
+                new_id: "x".into(),
+            },
+        );
+        Access::new(&config, Some(&record), &[])
     }
 
-    fn gated(attr: &str) -> Gated {
+    fn el(category: &str, service: Option<&str>, kind: Kind, state: State) -> Gated {
         Gated {
-            requirement: Requirement::parse(attr),
-            blocking: true,
+            requirement: Requirement::parse(category, service),
+            kind,
+            state,
         }
     }
 
-    #[test]
-    fn parses_plain_and_negated() {
-        assert_eq!(
-            Requirement::parse(" !analytics "),
-            Some(Requirement {
-                category: "analytics".into(),
-                negated: true
-            })
-        );
-        assert_eq!(Requirement::parse("!"), None);
-        assert_eq!(Requirement::parse(""), None);
+    fn script(category: &str) -> Gated {
+        el(category, None, Kind::Script { blocking: true }, State::New)
     }
 
     #[test]
-    fn plan_keeps_document_order_and_only_allowed() {
-        let g = grants(&[("analytics", true), ("social", false)]);
+    fn parses_plain_and_negated_categories_and_services() {
+        let r = Requirement::parse(" !analytics ", Some("!ga")).unwrap();
+        assert_eq!((r.category.as_str(), r.negated), ("analytics", true));
+        assert_eq!(r.service, Some(("ga".into(), true)));
+        assert!(!r.positive());
+        assert_eq!(Requirement::parse("!", None), None);
+        assert_eq!(Requirement::parse("a", Some(" ")).unwrap().service, None);
+    }
+
+    #[test]
+    fn plan_keeps_document_order_and_only_what_is_allowed() {
+        let a = access(&["analytics"]);
         let els = [
-            gated("social"),
-            gated("analytics"),
-            gated("!social"),
-            gated("!analytics"),
-            gated("typo"),
-            gated("!typo"),
-            gated(""),
-            gated("analytics"),
+            script("social"),
+            script("analytics"),
+            script("!social"),
+            script("!analytics"),
+            script("typo"),
+            script("!typo"),
+            script(""),
+            script("necessary"),
         ];
-        assert_eq!(plan(&els, &g), [1, 2, 7]);
-        assert_eq!(plan(&els, &grants(&[])), Vec::<usize>::new());
+        assert_eq!(
+            plan(&els, &a),
+            [Step::Activate(1), Step::Activate(2), Step::Activate(7)]
+        );
+    }
+
+    #[test]
+    fn services_narrow_a_category() {
+        let a = access(&["analytics/ga"]);
+        let kind = Kind::Script { blocking: false };
+        let els = [
+            el("analytics", Some("ga"), kind, State::New),
+            el("analytics", Some("hotjar"), kind, State::New),
+            el("analytics", None, kind, State::New),
+            el("analytics", Some("!hotjar"), kind, State::New),
+            el("analytics", Some("nope"), kind, State::New),
+        ];
+        assert_eq!(plan(&els, &a), [Step::Activate(0), Step::Activate(3)]);
+        let all = access(&["analytics"]);
+        assert_eq!(
+            plan(&els, &all).len(),
+            3,
+            "a granted category grants its services"
+        );
+    }
+
+    #[test]
+    fn frames_block_until_allowed_and_go_back_on_withdrawal() {
+        let frame = |state| el("social", None, Kind::Frame, state);
+        let granted = access(&["social"]);
+        let refused = access(&[]);
+        assert_eq!(plan(&[frame(State::New)], &refused), [Step::Block(0)]);
+        assert_eq!(plan(&[frame(State::Blocked)], &refused), []);
+        assert_eq!(
+            plan(&[frame(State::Blocked)], &granted),
+            [Step::Activate(0)]
+        );
+        assert_eq!(plan(&[frame(State::Live)], &granted), []);
+        assert_eq!(plan(&[frame(State::Live)], &refused), [Step::Block(0)]);
+        let media = el("social", None, Kind::Media, State::Live);
+        assert_eq!(plan(&[media], &refused), [], "an image cannot be unloaded");
+    }
+
+    #[test]
+    fn only_a_withdrawn_script_that_ran_needs_a_reload() {
+        let ran = |cat: &str| el(cat, None, Kind::Script { blocking: true }, State::Live);
+        let refused = access(&[]);
+        assert!(ran_but_withdrawn(&[ran("analytics")], &refused));
+        assert!(!ran_but_withdrawn(
+            &[ran("analytics")],
+            &access(&["analytics"])
+        ));
+        assert!(
+            !ran_but_withdrawn(&[ran("!analytics")], &access(&["analytics"])),
+            "clean-up code"
+        );
+        assert!(
+            !ran_but_withdrawn(&[script("analytics")], &refused),
+            "never ran"
+        );
     }
 }

@@ -6,7 +6,8 @@
 //! JSON reader and writer: serde_json alone was five times the returning-visitor budget).
 //!
 //! The browser shell, compiled with the `exports` feature (the wasm the loader inlines):
-//! `api` (the exports behind `window.optin`), `activate` (the DOM side of gating), `storage`
+//! `api` (the exports behind `window.optin`), `activate` (the DOM side of gating) and
+//! `placeholder` (what a blocked iframe shows), `storage`
 //! (the only code that reads or writes the record), `events`, `log`, and `alloc` (a small
 //! allocator that replaces dlmalloc in the wasm).
 
@@ -31,5 +32,7 @@ pub mod api;
 mod events;
 #[cfg(feature = "exports")]
 mod log;
+#[cfg(feature = "exports")]
+mod placeholder;
 #[cfg(feature = "exports")]
 pub mod storage;

@@ -2,7 +2,10 @@
 //! DOM gating, storage and its fallback, and the exported API end to end.
 #![cfg(target_arch = "wasm32")]
 
-use optin_core::{activate, api, storage::Store};
+use optin_core::activate::{self, Context};
+use optin_core::config::Config;
+use optin_core::consent::{self, Access, Method};
+use optin_core::{api, storage::Store};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -70,8 +73,32 @@ fn fixture(html: &str) -> web_sys::Element {
     div
 }
 
-fn grants(pairs: &[(&str, bool)]) -> Vec<(String, bool)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+/// Runs activation as if the visitor had accepted `accepted` (categories and `cat/svc` pairs).
+fn activate_with(accepted: &[&str]) {
+    let config = Config::parse(
+        r#"{"categories":[{"id":"necessary","required":true},
+            {"id":"analytics","services":[{"id":"ga"}]},{"id":"social"}]}"#,
+    )
+    .unwrap()
+    .config;
+    let accepted: Vec<String> = accepted.iter().map(|s| s.to_string()).collect();
+    let record = consent::record_choice(
+        &config,
+        None,
+        consent::choices(&config, Method::Custom, &accepted),
+        Method::Custom,
+        consent::Context {
+            now: js_sys::Date::now(),
+            lang: "en",
+            new_id: "test".into(),
+        },
+    );
+    let access = Access::new(&config, Some(&record), &[]);
+    activate::run(&Context {
+        access: &access,
+        config: &config,
+        lang: "en",
+    });
 }
 
 fn data_url(code: &str) -> String {
@@ -96,12 +123,11 @@ async fn activation_keeps_document_order_and_runs_each_script_once() {
         never = push("not-analytics"),
     );
     let root = fixture(&html);
-    let g = grants(&[("analytics", true), ("social", false)]);
-    activate::run(&g);
+    activate_with(&["analytics"]);
     assert_eq!(wait_for_runs(4).await, "a,inline,b,not-social");
     // Repeated activation (repeated accept, another tab, the API called twice) runs nothing again.
-    activate::run(&g);
-    activate::run(&g);
+    activate_with(&["analytics"]);
+    activate_with(&["analytics"]);
     sleep(100).await;
     assert_eq!(runs(), "a,inline,b,not-social");
     let inert = root
@@ -120,7 +146,7 @@ async fn a_failing_script_does_not_stop_the_ones_after_it() {
         after = data_url("window.__runs.push('after')"),
     );
     let root = fixture(&html);
-    activate::run(&grants(&[("analytics", true)]));
+    activate_with(&["analytics"]);
     assert_eq!(wait_for_runs(1).await, "after");
     root.remove();
 }
@@ -131,7 +157,7 @@ async fn the_live_copy_keeps_attributes_and_restores_the_real_type() {
         r#"<script type="text/plain" data-type="text/javascript" data-category="analytics"
              id="ga" class="tracker" data-extra="1">window.__runs.push('typed')</script>"#,
     );
-    activate::run(&grants(&[("analytics", true)]));
+    activate_with(&["analytics"]);
     assert_eq!(wait_for_runs(1).await, "typed");
     let live = document().get_element_by_id("ga").unwrap();
     assert_eq!(
@@ -142,9 +168,70 @@ async fn the_live_copy_keeps_attributes_and_restores_the_real_type() {
     assert_eq!(live.get_attribute("data-extra").as_deref(), Some("1"));
     assert_eq!(
         live.get_attribute("data-optin-state").as_deref(),
-        Some("activated")
+        Some("live")
     );
     assert!(!live.has_attribute("data-type"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_blocked_iframe_gets_a_sized_placeholder_and_goes_back_to_it_on_withdrawal() {
+    let root = fixture(
+        r#"<iframe id="yt" data-category="social" data-src="about:blank#video" width="320" height="180" title="Video"></iframe>"#,
+    );
+    activate_with(&[]);
+    let frame = document().get_element_by_id("yt").unwrap();
+    assert!(frame.has_attribute("hidden"));
+    assert!(!frame.has_attribute("src"), "nothing loaded before consent");
+    let placeholder = frame.previous_element_sibling().expect("placeholder");
+    assert_eq!(
+        placeholder
+            .get_attribute("data-optin-placeholder")
+            .as_deref(),
+        Some("social")
+    );
+    assert_eq!(placeholder.get_attribute("role").as_deref(), Some("region"));
+    let rect = placeholder.get_bounding_client_rect();
+    assert_eq!((rect.width(), rect.height()), (320.0, 180.0));
+    assert!(placeholder
+        .text_content()
+        .unwrap()
+        .contains("not allowed Social media cookies"));
+
+    activate_with(&["social"]);
+    assert_eq!(
+        frame.get_attribute("src").as_deref(),
+        Some("about:blank#video")
+    );
+    assert!(!frame.has_attribute("hidden"));
+    assert!(frame
+        .previous_element_sibling()
+        .is_none_or(|p| !p.has_attribute("data-optin-placeholder")));
+
+    activate_with(&[]);
+    assert_eq!(
+        frame.get_attribute("src").as_deref(),
+        Some("about:blank"),
+        "emptied on withdrawal"
+    );
+    assert!(frame.has_attribute("hidden"));
+    assert!(frame
+        .previous_element_sibling()
+        .unwrap()
+        .has_attribute("data-optin-placeholder"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_service_grant_runs_only_that_services_scripts() {
+    let root = fixture(
+        r#"<script type="text/plain" data-category="analytics" data-service="ga">window.__runs.push('ga')</script>
+           <script type="text/plain" data-category="analytics">window.__runs.push('all-analytics')</script>
+           <script type="text/plain" data-category="analytics" data-service="!ga">window.__runs.push('no-ga')</script>"#,
+    );
+    activate_with(&["analytics/ga"]);
+    sleep(50).await;
+    assert_eq!(runs(), "ga");
     root.remove();
 }
 
@@ -179,7 +266,9 @@ fn storage_that_refuses_writes_keeps_the_choice_in_memory() {
     assert_eq!(store.read().as_deref(), Some("kept"));
 }
 
-const CONFIG: &str = r#"{"storageKey":"optin.test.api","categories":[{"id":"necessary","required":true},{"id":"analytics"},{"id":"social"}]}"#;
+/// Categories of their own: the page-wide observer that `start` installs applies this widget's
+/// state to later fixtures, and must leave the other tests' categories unknown (never run).
+const CONFIG: &str = r#"{"storageKey":"optin.test.api","categories":[{"id":"necessary","required":true},{"id":"stats"},{"id":"chat"}]}"#;
 
 fn stored() -> Option<String> {
     js("return localStorage.getItem('optin.test.api')").as_string()
@@ -193,27 +282,30 @@ fn the_api_records_choices_and_survives_corrupt_storage_and_broken_config() {
         Ok(true),
         "corrupt record: ask again"
     );
-    assert!(!api::granted("analytics"));
+    assert!(!api::granted("stats"));
     assert!(api::granted("necessary"));
     assert_eq!(api::consent_json(), None);
 
     api::choose("accept-all", vec![]).unwrap();
     let record = stored().expect("stored");
     assert!(record.contains(r#""method":"accept-all""#), "{record}");
-    assert!(record.contains(r#""analytics":true"#), "{record}");
-    assert!(api::granted("analytics"));
+    assert!(record.contains(r#""stats":true"#), "{record}");
+    assert!(api::granted("stats"));
 
     // A reload: the valid record applies, no banner.
     assert_eq!(api::start(Some(CONFIG.into())), Ok(false));
-    assert!(api::granted("social"));
+    assert!(api::granted("chat"));
 
-    api::choose("custom", vec!["social".into()]).unwrap();
-    assert!(!api::granted("analytics"));
-    assert!(api::granted("social"));
+    api::choose("custom", vec!["chat".into()]).unwrap();
+    assert!(!api::granted("stats"));
+    assert!(api::granted("chat"));
     let again = stored().unwrap();
     let id = |r: &str| r.split(r#""id":""#).nth(1).unwrap()[..36].to_owned();
     assert_eq!(id(&again), id(&record), "same consent id across changes");
     assert!(api::choose("maybe", vec![]).is_err());
+    // Leave nothing granted: the page's observer applies this state to later tests' fixtures.
+    api::choose("reject-all", vec![]).unwrap();
+    let again = stored().unwrap();
 
     // A broken config is refused with the field path, and the stored choice is left alone.
     let err = api::start(Some(r#"{"categories":[{"id":"bad id"}]}"#.into())).unwrap_err();

@@ -356,7 +356,13 @@ test('config source: inline JSON; texts override, built-in English fills the gap
 
 test('JS API: ready, granted(), consent(), accept(), acceptAll(), rejectAll(), showPreferences(), event details', T, async () => {
   const { server } = env;
+  // The built-in categories, without the reload that withdrawing a script that ran causes
+  // (gating.test.mjs covers that): this test follows one page through every API call.
   server.page('/p/api.html', html({
+    config: {
+      reloadOnWithdraw: false,
+      categories: [{ id: 'necessary', required: true }, { id: 'analytics' }, { id: 'marketing' }],
+    },
     body: [gated('analytics', '/fixtures/a.js'), gated('marketing', '/fixtures/marketing.js')].join('\n'),
   }));
   const s = await env.newPage();

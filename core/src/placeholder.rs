@@ -1,0 +1,143 @@
+//! The placeholder a blocked iframe shows in its place: same size, a labelled region that names
+//! the service and why it is blocked, with "Load content" (this page view only) and "Always
+//! allow" (stored). The buttons are handled by the loader's one click listener, which calls the
+//! public API (`optin.allowForPage`, `optin.acceptService`).
+//!
+//! Built with DOM calls and `textContent` only (config texts are text), and styled through the
+//! CSSOM, which a strict `style-src` policy does not block (inline `style` attributes it would).
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+
+use crate::activate::Context;
+use crate::texts;
+
+const MARK: &str = "data-optin-placeholder";
+
+/// Look that needs no stylesheet; sites can restyle `[data-optin-placeholder]` with `!important`.
+const STYLE: &[(&str, &str)] = &[
+    ("box-sizing", "border-box"),
+    ("display", "flex"),
+    ("flex-direction", "column"),
+    ("align-items", "center"),
+    ("justify-content", "center"),
+    ("gap", "8px"),
+    ("padding", "16px"),
+    ("overflow", "auto"),
+    ("text-align", "center"),
+    ("font", "15px/1.4 system-ui, sans-serif"),
+    ("color", "#1b1f24"),
+    ("background", "#eef1f4"),
+    ("border", "1px solid #6b7480"),
+];
+
+/// The placeholder right before `frame`, if it has one.
+fn existing(frame: &Element) -> Option<Element> {
+    frame
+        .previous_element_sibling()
+        .filter(|p| p.has_attribute(MARK))
+}
+
+pub fn remove(frame: &Element) {
+    if let Some(p) = existing(frame) {
+        p.remove();
+    }
+}
+
+/// `400` -> `400px`; `100%` stays; missing -> the frame's rendered size, else HTML's default.
+fn dimension(frame: &Element, attr: &str, rendered: f64, default: &str) -> String {
+    match frame.get_attribute(attr) {
+        Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => v + "px",
+        Some(v) if !v.is_empty() => v,
+        _ if rendered > 0.0 => {
+            let mut s = String::new();
+            crate::json::push_uint(&mut s, rendered as u64);
+            s + "px"
+        }
+        _ => default.to_owned(),
+    }
+}
+
+pub fn insert(frame: &Element, ctx: &Context) {
+    if existing(frame).is_some() {
+        return;
+    }
+    let Some(document) = frame.owner_document() else {
+        return;
+    };
+    let category = frame.get_attribute("data-category").unwrap_or_default();
+    let service = frame.get_attribute("data-service");
+    let (category_title, _) = texts::category_texts(ctx.config, ctx.lang, &category);
+    let name = service
+        .as_deref()
+        .and_then(|s| {
+            let c = ctx.config.category(&category)?;
+            let svc = c.services.iter().find(|x| x.id == s)?;
+            Some(svc.name.clone().unwrap_or_else(|| svc.id.clone()))
+        })
+        .or_else(|| frame.get_attribute("title"))
+        .unwrap_or_else(|| category_title.clone());
+
+    let Ok(region) = document.create_element("div") else {
+        return;
+    };
+    let target = match &service {
+        Some(s) => [category.as_str(), "/", s].concat(),
+        None => category.clone(),
+    };
+    let _ = region.set_attribute(MARK, &target);
+    let _ = region.set_attribute("role", "region");
+    let _ = region.set_attribute("aria-label", &["Blocked content: ", &name].concat());
+    let rect = frame.get_bounding_client_rect();
+    if let Some(el) = region.dyn_ref::<HtmlElement>() {
+        let style = el.style();
+        for (property, value) in STYLE {
+            let _ = style.set_property(property, value);
+        }
+        let _ = style.set_property("width", &dimension(frame, "width", rect.width(), "300px"));
+        let _ = style.set_property(
+            "height",
+            &dimension(frame, "height", rect.height(), "150px"),
+        );
+    }
+    let text = [
+        &name,
+        " is blocked because you have not allowed ",
+        &category_title,
+        " cookies.",
+    ]
+    .concat();
+    append(&document, &region, "p", &text, None);
+    append(
+        &document,
+        &region,
+        "button",
+        "Load content",
+        Some("load-content"),
+    );
+    append(
+        &document,
+        &region,
+        "button",
+        "Always allow",
+        Some("always-allow"),
+    );
+    let _ = frame.before_with_node_1(&region);
+}
+
+fn append(
+    document: &web_sys::Document,
+    parent: &Element,
+    tag: &str,
+    text: &str,
+    hook: Option<&str>,
+) {
+    if let Ok(el) = document.create_element(tag) {
+        el.set_text_content(Some(text));
+        if let Some(hook) = hook {
+            let _ = el.set_attribute("type", "button");
+            let _ = el.set_attribute("data-optin", hook);
+        }
+        let _ = parent.append_child(&el);
+    }
+}
