@@ -99,6 +99,10 @@ var api = {
     var json = started && optin_core.consent_json();
     return json ? JSON.parse(json) : null;
   },
+  // The switches the panel starts from (after a new revision: the previous choices).
+  choices: function () {
+    return started ? JSON.parse(optin_core.choices_json()) : null;
+  },
   config: function () {
     return started ? JSON.parse(optin_core.config_json()) : null;
   },
@@ -140,6 +144,26 @@ var api = {
   },
   hide: function () {
     return ui ? ui.then(function (u) { u.hide(); }) : Promise.resolve();
+  },
+  // Forgets the stored choice everywhere and asks again.
+  reset: function () {
+    return act(function () {
+      optin_core.reset();
+    }).then(function () {
+      return showUi('banner');
+    });
+  },
+  // on('ready' | 'consent' | 'change', fn): fn(detail) after each such event; returns a
+  // function that unsubscribes.
+  on: function (name, fn) {
+    var type = 'optin:' + name;
+    var listener = function (e) {
+      fn(e.detail);
+    };
+    document.addEventListener(type, listener);
+    return function () {
+      document.removeEventListener(type, listener);
+    };
   },
   // The pre-load queue: `(window.optin = window.optin || []).push(function (optin) { … })`
   // works before and after this script has loaded.

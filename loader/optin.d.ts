@@ -17,13 +17,23 @@ export interface OptinRecord {
   expiresAt: string;
   /** One entry per category: granted or not. */
   categories: Record<string, boolean>;
+  /** Services granted one by one in categories not granted as a whole. */
+  services: Record<string, Record<string, boolean>>;
   method: OptinMethod;
   /** The language the visitor was shown. */
   lang: string;
 }
 
+export interface OptinChoices {
+  categories: Record<string, boolean>;
+  services: Record<string, Record<string, boolean>>;
+  /** The stored choice was made under an older config revision: show what changed. */
+  revised: boolean;
+}
+
 /** `event.detail` of `optin:change` and `optin:consent` (dispatched on `document`). */
 export interface OptinChange {
+  /** Category ids, and `category/service` for services that changed on their own. */
   changed: string[];
   granted: string[];
   denied: string[];
@@ -34,6 +44,8 @@ export interface Optin {
   ready: Promise<Optin>;
   /** Whether a category is granted now (false until started: fail closed). */
   granted(category: string): boolean;
+  /** Whether a service of a category is granted (its category, or the service alone). */
+  grantedService(category: string, service: string): boolean;
   /** The valid stored record, or null before a choice. */
   consent(): OptinRecord | null;
   /** The config in effect (the page's, or the built-in one). */
@@ -42,8 +54,18 @@ export interface Optin {
   language(): string | null;
   acceptAll(): Promise<void>;
   rejectAll(): Promise<void>;
-  /** Grants exactly these categories (required ones are always granted). */
+  /** Grants exactly these: category ids and `category/service` pairs (required ones always). */
   accept(categories: string[]): Promise<void>;
+  /** Grants one service, or with `''` its whole category, keeping the rest (stored). */
+  acceptService(category: string, service: string): Promise<void>;
+  /** Allows a category or `category/service` for this page view only (not stored). */
+  allowForPage(target: string): Promise<void>;
+  /** The switches the preferences panel starts from. */
+  choices(): OptinChoices | null;
+  /** Forgets the stored choice (localStorage and cookie) and shows the banner again. */
+  reset(): Promise<void>;
+  /** Subscribes to `optin:<name>`; returns the unsubscribe function. */
+  on(name: 'ready' | 'consent' | 'change', fn: (detail: OptinChange | null) => void): () => void;
   /** Shows the banner. */
   show(): Promise<void>;
   /** Opens the preferences panel. */

@@ -2,6 +2,7 @@
 
 use js_sys::{Array, Promise};
 use optin_core::config::Config;
+use optin_core::consent::Access;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -20,6 +21,8 @@ extern "C" {
     fn config_value() -> JsValue;
     #[wasm_bindgen(js_namespace = optin)]
     pub fn language() -> Option<String>;
+    #[wasm_bindgen(js_namespace = optin, js_name = choices)]
+    fn choices_value() -> JsValue;
 }
 
 /// Grants exactly `categories`: ids and `category/service` pairs (required ones are granted by
@@ -32,4 +35,12 @@ pub fn accept(categories: &[String]) -> Promise {
 pub fn config() -> Option<Config> {
     let json = js_sys::JSON::stringify(&config_value()).ok()?.as_string()?;
     Config::parse(&json).ok().map(|p| p.config)
+}
+
+/// The switches the panel starts from, and whether the stored choice predates a new revision.
+pub fn choices() -> Option<(Access, bool)> {
+    let json = js_sys::JSON::stringify(&choices_value())
+        .ok()?
+        .as_string()?;
+    Access::from_choices_json(&json)
 }

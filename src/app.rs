@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use optin_core::consent::Access;
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
@@ -24,28 +23,6 @@ pub enum Command {
     Chosen,
 }
 
-/// Every category and service with its current grant, for the panel to start from.
-fn current_grants(model: &Model) -> Access {
-    let mut access = Access::default();
-    for c in &model.categories {
-        access
-            .categories
-            .push((c.id.clone(), c.required || api::granted(&c.id)));
-        let services = c
-            .services
-            .iter()
-            .map(|s| {
-                (
-                    s.id.clone(),
-                    c.required || api::granted_service(&c.id, &s.id),
-                )
-            })
-            .collect();
-        access.services.push((c.id.clone(), services));
-    }
-    access
-}
-
 #[function_component(App)]
 pub fn app() -> Html {
     let model = use_memo((), |_| Model::load());
@@ -59,9 +36,10 @@ pub fn app() -> Html {
         let model = model.clone();
         let opener = opener.clone();
         Callback::from(move |()| {
-            if let Some(model) = model.as_ref() {
+            if model.is_some() {
                 *opener.borrow_mut() = dom::active_element();
-                dispatcher.dispatch(Action::OpenPreferences(current_grants(model)));
+                let (choices, _) = api::choices().unwrap_or_default();
+                dispatcher.dispatch(Action::OpenPreferences(choices));
             }
         })
     };

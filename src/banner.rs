@@ -25,6 +25,9 @@ pub fn banner(props: &BannerProps) -> Html {
         <section class="banner" data-optin="banner" lang={props.model.lang.clone()}
             aria-labelledby="optin-banner-title" aria-describedby="optin-banner-text">
             <h2 id="optin-banner-title" class="title">{ &texts.banner_title }</h2>
+            if let (true, Some(notice)) = (props.model.revised, &texts.revision_notice) {
+                <p class="text notice" data-optin="revision-notice">{ notice }</p>
+            }
             <p id="optin-banner-text" class="text">
                 { &texts.banner_description }
                 if let Some(url) = &props.model.privacy_policy_url {

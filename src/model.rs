@@ -12,6 +12,8 @@ pub struct Model {
     pub texts: Resolved,
     pub privacy_policy_url: Option<String>,
     pub categories: Vec<CategoryView>,
+    /// The stored choice predates the config's revision: the banner says what changed.
+    pub revised: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +46,7 @@ impl Model {
             texts: Resolved::for_lang(config, lang),
             privacy_policy_url: config.privacy_policy_url.clone(),
             categories,
+            revised: false,
         }
     }
 
@@ -51,6 +54,8 @@ impl Model {
     pub fn load() -> Option<Model> {
         let config = api::config()?;
         let lang = api::language().unwrap_or_else(|| "en".to_owned());
-        Some(Model::new(&config, &lang))
+        let mut model = Model::new(&config, &lang);
+        model.revised = api::choices().is_some_and(|(_, revised)| revised);
+        Some(model)
     }
 }

@@ -135,6 +135,7 @@ mod tests {
                 "s".to_string(),
                 vec![("x".to_string(), false), ("y".to_string(), false)],
             )],
+            chosen: true,
         }
     }
 

@@ -43,6 +43,15 @@ window.optin = {
   language: () => 'en',
   granted: (c) => c === 'necessary' || window.__granted.includes(c),
   grantedService: (c, s) => window.optin.granted(c) || window.__granted.includes(c + '/' + s),
+  choices: () => {
+    const categories = {}, services = {};
+    for (const c of window.optin.config().categories) {
+      categories[c.id] = window.optin.granted(c.id);
+      services[c.id] = {};
+      for (const s of c.services || []) services[c.id][s.id] = window.optin.grantedService(c.id, s.id);
+    }
+    return { categories, services, revised: false };
+  },
   acceptAll: () => { window.__calls.push('acceptAll'); return Promise.resolve(); },
   rejectAll: () => { window.__calls.push('rejectAll'); return Promise.resolve(); },
   accept: (cats) => { window.__calls.push('accept:' + cats.join('+')); return Promise.resolve(); },

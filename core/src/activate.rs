@@ -133,6 +133,9 @@ fn load(el: &Element) {
         let _ = el.set_attribute(to, &url);
     }
     let _ = el.remove_attribute("hidden");
+    if let Some(html) = el.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = html.style().remove_property("display");
+    }
     let _ = el.set_attribute(STATE, "live");
 }
 
@@ -143,6 +146,10 @@ fn block_frame(frame: &Element, ctx: &Context) {
         let _ = frame.set_attribute("src", "about:blank");
     }
     let _ = frame.set_attribute("hidden", "");
+    // Also through the CSSOM: a page rule such as `iframe { display: block }` beats `[hidden]`.
+    if let Some(html) = frame.dyn_ref::<web_sys::HtmlElement>() {
+        let _ = html.style().set_property("display", "none");
+    }
     let _ = frame.set_attribute(STATE, "blocked");
 }
 

@@ -7,10 +7,12 @@
 use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::activate::{self, Context};
 use crate::config::Config;
 use crate::consent::{self, Access, Method, Stored};
+use crate::cookies;
 use crate::json::{string_array, ObjectWriter};
 use crate::storage::Store;
 use crate::{events, log, texts};
@@ -52,10 +54,18 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     }
     let config = parsed.config;
     let lang = texts::choose_lang(&config, html_lang().as_deref(), &browser_langs());
-    let store = Store::open(&config.storage_key);
-    let stored = consent::assess(store.read().as_deref(), &config, js_sys::Date::now());
-    if let Some(problem) = stored.problem() {
-        log::warn(&[problem, "; asking again"].concat());
+    let mut store = Store::open(
+        &config.storage_key,
+        config.cookie_domain.as_deref(),
+        config.expires_after_days,
+    );
+    let stored = read_stored(&store, &config);
+    if let Some(record) = stored.valid() {
+        // Keep localStorage and the cross-host cookie in step with the newest copy.
+        let json = record.to_json();
+        if !store.in_step(&json) {
+            store.write(&json);
+        }
     }
     let ask = stored.valid().is_none();
     let first_start = WIDGET.with(|w| {
@@ -73,8 +83,80 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     apply();
     if first_start {
         activate::observe(apply);
+        listen_to_other_tabs();
     }
     Ok(ask)
+}
+
+/// The stored choice, with a console warning for whatever was wrong with it.
+fn read_stored(store: &Store, config: &Config) -> Stored {
+    let stored = consent::assess_all(&store.read_all(), config, js_sys::Date::now());
+    if let Some(problem) = stored.problem() {
+        log::warn(&[problem, "; asking again"].concat());
+    }
+    if let Some(record) = stored.valid() {
+        let unknown = consent::unknown_categories(record, config);
+        if !unknown.is_empty() {
+            log::warn(
+                &[
+                    "the stored consent names categories the config no longer has (",
+                    &unknown.join(", "),
+                    "); they are ignored",
+                ]
+                .concat(),
+            );
+        }
+    }
+    stored
+}
+
+/// A choice made in another tab of the site arrives as a `storage` event: apply it here too.
+fn listen_to_other_tabs() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::StorageEvent)>::new(|e: web_sys::StorageEvent| {
+        let ours = with_widget(|w| e.key().as_deref() == Some(w.store.key())).unwrap_or(false);
+        if ours {
+            update(|w| w.stored = read_stored(&w.store, &w.config));
+        }
+    });
+    let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+    listener.forget();
+}
+
+/// Changes the widget's state with `f`, then brings the page in line: clears what was
+/// withdrawn, runs what is newly allowed (or reloads when a script that ran lost its grant),
+/// and announces the change. `None` before the widget has started.
+fn update(f: impl FnOnce(&mut Widget)) -> Option<()> {
+    let (first, change, reload) = with_widget(|w| {
+        let before = w.access();
+        let first = w.stored.valid().is_none();
+        f(w);
+        let after = w.access();
+        w.store
+            .clear(&cookies::to_clear(&w.config, &before, &after));
+        let reload = w.config.reload_on_withdraw && activate::ran_but_withdrawn(&after);
+        (
+            first && w.stored.valid().is_some(),
+            change_json(&before, &after),
+            reload,
+        )
+    })?;
+    if !reload {
+        apply();
+    }
+    if first {
+        events::dispatch("optin:consent", &change);
+    }
+    events::dispatch("optin:change", &change);
+    if reload {
+        // The new choice is stored; a script that ran cannot be unloaded, so start afresh.
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    }
+    Some(())
 }
 
 /// Applies the current access to the page (also when the page adds gated content).
@@ -99,9 +181,7 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
     let method = Method::parse(method).ok_or_else(|| {
         JsValue::from_str("optin: unknown choice; use accept-all, reject-all or custom")
     })?;
-    let outcome = with_widget(|w| {
-        let before = w.access();
-        let first = w.stored.valid().is_none();
+    update(|w| {
         let record = consent::record_choice(
             &w.config,
             w.stored.previous(),
@@ -117,26 +197,49 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
         w.stored = Stored::Valid(record);
         // A real choice replaces what was allowed for this page view only.
         w.page_only.clear();
-        let after = w.access();
-        let reload = w.config.reload_on_withdraw && activate::ran_but_withdrawn(&after);
-        (first, change_json(&before, &after), reload)
     })
     .ok_or_else(|| JsValue::from_str("optin: not started"))?;
-    let (first, change, reload) = outcome;
-    if !reload {
-        apply();
-    }
-    if first {
-        events::dispatch("optin:consent", &change);
-    }
-    events::dispatch("optin:change", &change);
-    if reload {
-        // The new choice is stored; a script that ran cannot be unloaded, so start afresh.
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().reload();
-        }
-    }
     Ok(())
+}
+
+/// Forgets the stored choice everywhere (`optin.reset()`); the loader then shows the banner.
+#[wasm_bindgen]
+pub fn reset() {
+    update(|w| {
+        w.store.remove();
+        w.stored = Stored::Missing;
+        w.page_only.clear();
+    });
+}
+
+/// The switches the panel starts from: the valid record's choices, or after a new revision or
+/// expiry the previous record's choices for categories that still exist (new ones off).
+/// `revised` tells the banner to show the config's `revisionNotice`.
+#[wasm_bindgen]
+pub fn choices_json() -> Option<String> {
+    with_widget(|w| {
+        let access = Access::new(&w.config, w.stored.previous(), &w.page_only);
+        let mut services = ObjectWriter::new();
+        for (category, grants) in &access.services {
+            services = services.raw(category, &grants_object(grants));
+        }
+        let revised = w
+            .stored
+            .previous()
+            .is_some_and(|r| r.revision != w.config.revision);
+        ObjectWriter::new()
+            .raw("categories", &grants_object(&access.categories))
+            .raw("services", &services.finish())
+            .bool("revised", revised)
+            .finish()
+    })
+}
+
+fn grants_object(grants: &[(String, bool)]) -> String {
+    grants
+        .iter()
+        .fold(ObjectWriter::new(), |w, (id, on)| w.bool(id, *on))
+        .finish()
 }
 
 /// Grants one service (stored), or with an empty `service` the whole category, keeping
@@ -155,17 +258,11 @@ pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
 /// Allows a category (`cat`) or a service (`cat/svc`) for this page view, without storing it.
 #[wasm_bindgen]
 pub fn allow_for_page(target: &str) {
-    let change = with_widget(|w| {
-        let before = w.access();
+    update(|w| {
         if !w.page_only.iter().any(|p| p == target) {
             w.page_only.push(target.to_owned());
         }
-        change_json(&before, &w.access())
     });
-    if let Some(change) = change {
-        apply();
-        events::dispatch("optin:change", &change);
-    }
 }
 
 /// The detail of `optin:change`: what changed, and what is granted and denied now.

@@ -23,6 +23,9 @@ pub struct Config {
     pub lang: Option<String>,
     pub privacy_policy_url: Option<String>,
     pub storage_key: String,
+    /// Also keep the record in a first-party cookie on this domain (e.g. `.banzaicloud.io`), so
+    /// one choice holds on every host of the site.
+    pub cookie_domain: Option<String>,
     pub expires_after_days: u32,
     /// Reload the page when a visitor withdraws a category whose scripts already ran on it
     /// (a script cannot be unloaded). Default true.
@@ -48,6 +51,8 @@ pub struct Service {
     pub purpose: Option<String>,
     pub privacy_policy_url: Option<String>,
     pub cookies: Vec<CookieInfo>,
+    /// localStorage keys the service writes, removed on withdrawal.
+    pub local_storage: Vec<String>,
 }
 
 /// A cookie a service sets, for the visitor's information and for clearing on withdrawal.
@@ -59,6 +64,8 @@ pub struct CookieInfo {
     pub duration: Option<String>,
     /// `first` or `third`.
     pub party: Option<String>,
+    /// A path other than `/` it may be set on, so a withdrawal can delete it there too.
+    pub path: Option<String>,
 }
 
 /// What went wrong and where: `path` is the JSON path of the offending field (empty for the root).
@@ -121,6 +128,7 @@ const COOKIE: Shape = Shape::Obj(&[
     ("purpose", Shape::Str, false),
     ("duration", Shape::Str, false),
     ("party", Shape::Str, false),
+    ("path", Shape::Str, false),
 ]);
 const SERVICE: Shape = Shape::Obj(&[
     ("id", Shape::Str, true),
@@ -129,6 +137,7 @@ const SERVICE: Shape = Shape::Obj(&[
     ("purpose", Shape::Str, false),
     ("privacyPolicyUrl", Shape::Str, false),
     ("cookies", Shape::List(&COOKIE), false),
+    ("localStorage", Shape::List(&Shape::Str), false),
 ]);
 const CATEGORY: Shape = Shape::Obj(&[
     ("id", Shape::Str, true),
@@ -151,6 +160,7 @@ const TEXTS: Shape = Shape::Obj(&[
     ("close", Shape::Str, false),
     ("alwaysOn", Shape::Str, false),
     ("privacyPolicy", Shape::Str, false),
+    ("revisionNotice", Shape::Str, false),
     ("categories", Shape::Map(&CATEGORY_TEXTS), false),
 ]);
 const CONFIG: Shape = Shape::Obj(&[
@@ -158,6 +168,7 @@ const CONFIG: Shape = Shape::Obj(&[
     ("lang", Shape::Str, false),
     ("privacyPolicyUrl", Shape::Str, false),
     ("storageKey", Shape::Str, false),
+    ("cookieDomain", Shape::Str, false),
     ("expiresAfterDays", Shape::Uint, false),
     ("reloadOnWithdraw", Shape::Bool, false),
     ("categories", Shape::List(&CATEGORY), true),
@@ -267,6 +278,7 @@ impl Config {
             lang: text(v, "lang"),
             privacy_policy_url: text(v, "privacyPolicyUrl"),
             storage_key: text(v, "storageKey").unwrap_or_else(|| DEFAULT_STORAGE_KEY.to_owned()),
+            cookie_domain: text(v, "cookieDomain"),
             expires_after_days: uint(v, "expiresAfterDays", DEFAULT_EXPIRY_DAYS),
             reload_on_withdraw: field(v, "reloadOnWithdraw") != Some(&Value::Bool(false)),
             categories: list(v, "categories").iter().map(Category::read).collect(),
@@ -308,8 +320,25 @@ impl Config {
             }
         }
         check_url(self.privacy_policy_url.as_deref(), "privacyPolicyUrl")?;
-        if self.storage_key.trim().is_empty() {
-            return Err(error("storageKey", "must not be empty"));
+        // Both end up in a cookie: keep them to characters a cookie attribute can carry.
+        let cookie_safe = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        };
+        if !cookie_safe(&self.storage_key) {
+            return Err(error(
+                "storageKey",
+                "must be 1 or more of a-z, A-Z, 0-9, '.', '-', '_'",
+            ));
+        }
+        if let Some(domain) = &self.cookie_domain {
+            if !cookie_safe(domain) || !domain.trim_start_matches('.').contains('.') {
+                return Err(error(
+                    "cookieDomain",
+                    "must be a domain such as .example.com",
+                ));
+            }
         }
         if self.expires_after_days == 0 {
             return Err(error("expiresAfterDays", "must be at least 1"));
@@ -363,6 +392,13 @@ impl Service {
             purpose: text(v, "purpose"),
             privacy_policy_url: text(v, "privacyPolicyUrl"),
             cookies: list(v, "cookies").iter().map(CookieInfo::read).collect(),
+            local_storage: list(v, "localStorage")
+                .iter()
+                .filter_map(|k| match k {
+                    Value::Str(k) => Some(k.clone()),
+                    _ => None,
+                })
+                .collect(),
         }
     }
 }
@@ -374,6 +410,7 @@ impl CookieInfo {
             purpose: text(v, "purpose"),
             duration: text(v, "duration"),
             party: text(v, "party"),
+            path: text(v, "path"),
         }
     }
 }

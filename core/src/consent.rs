@@ -259,6 +259,39 @@ pub fn assess(raw: Option<&str>, config: &Config, now: f64) -> Stored {
     Stored::Valid(record)
 }
 
+/// Reads every stored copy (localStorage, cookie, memory) and keeps the best: the valid record
+/// changed last, else the latest stale one, else the first problem, else nothing.
+pub fn assess_all(raws: &[String], config: &Config, now: f64) -> Stored {
+    let mut best = Stored::Missing;
+    for raw in raws {
+        let candidate = assess(Some(raw), config, now);
+        let rank = |s: &Stored| match s {
+            Stored::Valid(_) => 3,
+            Stored::Stale { .. } => 2,
+            Stored::Invalid { .. } => 1,
+            Stored::Missing => 0,
+        };
+        let newer = match (candidate.previous(), best.previous()) {
+            (Some(c), Some(b)) => c.updated_at > b.updated_at,
+            _ => false,
+        };
+        if rank(&candidate) > rank(&best) || (rank(&candidate) == rank(&best) && newer) {
+            best = candidate;
+        }
+    }
+    best
+}
+
+/// Category ids the record names that the config no longer has (ignored, with a warning).
+pub fn unknown_categories<'a>(record: &'a Record, config: &Config) -> Vec<&'a str> {
+    record
+        .categories
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .filter(|id| config.category(id).is_none())
+        .collect()
+}
+
 fn expiry_of(record: &Record, config: &Config) -> f64 {
     let stored = from_iso(&record.expires_at).unwrap_or(0.0);
     let by_config =
@@ -304,13 +337,19 @@ pub struct Access {
     pub categories: Grants,
     /// Per category, each of its services.
     pub services: Vec<(String, Grants)>,
+    /// A choice is stored: what is not granted was refused (so clean-up code may run), rather
+    /// than not asked yet.
+    pub chosen: bool,
 }
 
 impl Access {
     /// `page_only` lists what was allowed for this page view only (placeholder "Load content"):
     /// category ids and `category/service` pairs.
     pub fn new(config: &Config, record: Option<&Record>, page_only: &[String]) -> Access {
-        let mut access = Access::default();
+        let mut access = Access {
+            chosen: record.is_some(),
+            ..Access::default()
+        };
         for c in &config.categories {
             let on =
                 c.required || record.is_some_and(|r| lookup(&r.categories, &c.id) == Some(true));
@@ -366,6 +405,27 @@ impl Access {
             }
         }
         out
+    }
+}
+
+impl Access {
+    /// Reads what `optin.choices()` returns: `{categories: {id: bool}, services: {cat: {svc:
+    /// bool}}, revised: bool}`. `None` if it is not that shape.
+    pub fn from_choices_json(text: &str) -> Option<(Access, bool)> {
+        let v = json::parse(text).ok()?;
+        let Some(Value::Obj(by_category)) = v.get("services") else {
+            return None;
+        };
+        let mut services = Vec::new();
+        for (category, grants) in by_category {
+            services.push((category.clone(), read_grants(Some(grants))?));
+        }
+        let access = Access {
+            categories: read_grants(v.get("categories"))?,
+            services,
+            chosen: true,
+        };
+        Some((access, v.get("revised") == Some(&Value::Bool(true))))
     }
 }
 
@@ -724,6 +784,38 @@ mod tests {
             accepted_with(&access, Some(("analytics", "hotjar"))),
             ["necessary", "analytics/ga", "analytics/hotjar"]
         );
+    }
+
+    #[test]
+    fn choices_json_reads_back() {
+        let (a, revised) = Access::from_choices_json(
+            r#"{"categories":{"a":true,"b":false},"services":{"b":{"x":true}},"revised":true}"#,
+        )
+        .unwrap();
+        assert_eq!(a.category("a"), Some(true));
+        assert_eq!(a.service("b", "x"), Some(true));
+        assert!(revised);
+        assert!(Access::from_choices_json(r#"{"categories":{}}"#).is_none());
+    }
+
+    #[test]
+    fn the_newest_valid_copy_wins() {
+        let c = config();
+        let old = record(Method::RejectAll, &[]);
+        let mut new = record(Method::AcceptAll, &[]);
+        new.updated_at = "2025-11-25T14:00:00.000Z".into();
+        let raws = ["junk".to_string(), stored(&old), stored(&new)];
+        assert_eq!(assess_all(&raws, &c, NOW + 1e7).valid(), Some(&new));
+        let raws = [stored(&new), stored(&old)];
+        assert_eq!(assess_all(&raws, &c, NOW + 1e7).valid(), Some(&new));
+        assert!(matches!(
+            assess_all(&["junk".to_string()], &c, NOW),
+            Stored::Invalid { .. }
+        ));
+        assert_eq!(assess_all(&[], &c, NOW), Stored::Missing);
+        let mut extra = old.clone();
+        extra.categories.push(("gone".into(), true));
+        assert_eq!(unknown_categories(&extra, &c), ["gone"]);
     }
 
     #[test]

@@ -38,16 +38,13 @@ impl Requirement {
     }
 
     /// Unknown categories and services never allow anything, negated or not: a typo must not
-    /// run code.
+    /// run code. Negated (clean-up) code runs only on a refusal: not before the visitor chose.
     pub fn allowed(&self, access: &Access) -> bool {
-        match &self.service {
-            Some((service, negated)) => access
-                .service(&self.category, service)
-                .is_some_and(|on| on != *negated),
-            None => access
-                .category(&self.category)
-                .is_some_and(|on| on != self.negated),
-        }
+        let (on, negated) = match &self.service {
+            Some((service, negated)) => (access.service(&self.category, service), *negated),
+            None => (access.category(&self.category), self.negated),
+        };
+        on.is_some_and(|on| if negated { access.chosen && !on } else { on })
     }
 
     /// Code that runs because something is granted (not clean-up code for a refusal).
@@ -184,6 +181,17 @@ mod tests {
         assert_eq!(
             plan(&els, &a),
             [Step::Activate(1), Step::Activate(2), Step::Activate(7)]
+        );
+    }
+
+    #[test]
+    fn clean_up_code_waits_for_a_refusal() {
+        let mut undecided = access(&[]);
+        undecided.chosen = false;
+        assert_eq!(plan(&[script("!analytics")], &undecided), []);
+        assert_eq!(
+            plan(&[script("!analytics")], &access(&[])),
+            [Step::Activate(0)]
         );
     }
 

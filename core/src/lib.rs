@@ -2,7 +2,7 @@
 //!
 //! Pure decisions (plain data in, plain data out, tested natively with `cargo test`):
 //! [`config`] (the site owner's JSON), [`texts`] (languages), [`consent`] (the record and its
-//! validity), [`gate`] (which gated elements may run), [`time`] (ISO 8601), [`json`] (a small
+//! validity), [`cookies`] (what a withdrawal clears), [`gate`] (which gated elements may run), [`time`] (ISO 8601), [`json`] (a small
 //! JSON reader and writer: serde_json alone was five times the returning-visitor budget).
 //!
 //! The browser shell, compiled with the `exports` feature (the wasm the loader inlines):
@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod consent;
+pub mod cookies;
 pub mod gate;
 pub mod json;
 pub mod texts;

@@ -1,62 +1,32 @@
-//! Where the consent record lives, and the only code that touches it.
+//! Where the consent record lives, and the only code that touches `localStorage` and
+//! `document.cookie`.
 //!
 //! localStorage can be missing, disabled, throwing on access or full (private modes, sandboxed
 //! iframes, a page that patched `Storage.prototype`). Every access goes through web-sys `Result`s,
-//! never a panic, and when the browser's storage fails the record is kept in memory for the page,
-//! so the visitor's choice still applies where it was made.
+//! never a panic. The chain: localStorage; a first-party cookie when localStorage fails, or always
+//! when the config names a `cookieDomain` (so the choice holds across the site's hosts); and
+//! memory for the page, so a choice applies where it was made whatever the browser refuses.
 
+use wasm_bindgen::JsCast;
+use web_sys::HtmlDocument;
+
+use crate::cookies::{self, Clearing};
 use crate::log;
+
+/// Browsers cap a cookie at 4096 bytes, name and attributes included.
+const COOKIE_MAX: usize = 3800;
 
 pub struct Store {
     key: String,
-    backend: Backend,
+    local: Option<web_sys::Storage>,
+    /// Whether the record is also kept in a cookie, and on which domain (`None`: this host).
+    cookie: Option<Option<String>>,
+    max_age_secs: u64,
+    memory: Option<String>,
 }
 
-enum Backend {
-    Local(web_sys::Storage),
-    Memory(Option<String>),
-}
-
-impl Store {
-    /// Opens localStorage if it answers a read of `key`, else memory.
-    pub fn open(key: &str) -> Store {
-        let backend = match probe(key) {
-            Ok(storage) => Backend::Local(storage),
-            Err(why) => {
-                log::warn(
-                    &[
-                        "localStorage is not usable (",
-                        why,
-                        "); the choice is kept for this page only",
-                    ]
-                    .concat(),
-                );
-                Backend::Memory(None)
-            }
-        };
-        Store {
-            key: key.to_owned(),
-            backend,
-        }
-    }
-
-    pub fn read(&self) -> Option<String> {
-        match &self.backend {
-            Backend::Local(s) => s.get_item(&self.key).ok().flatten(),
-            Backend::Memory(v) => v.clone(),
-        }
-    }
-
-    /// Stores `value`; if the browser refuses (quota, revoked access) it is kept in memory.
-    pub fn write(&mut self, value: &str) {
-        if let Backend::Local(s) = &self.backend {
-            if s.set_item(&self.key, value).is_ok() {
-                return;
-            }
-            log::warn("localStorage refused the consent record; it is kept for this page only");
-        }
-        self.backend = Backend::Memory(Some(value.to_owned()));
-    }
+fn document() -> Option<HtmlDocument> {
+    web_sys::window()?.document()?.dyn_into().ok()
 }
 
 fn probe(key: &str) -> Result<web_sys::Storage, &'static str> {
@@ -67,4 +37,173 @@ fn probe(key: &str) -> Result<web_sys::Storage, &'static str> {
         .ok_or("not available")?;
     storage.get_item(key).map_err(|_| "reading throws")?;
     Ok(storage)
+}
+
+impl Store {
+    /// Opens the chain for `key`. `cookie_domain` mirrors the record into a cookie on that domain.
+    pub fn open(key: &str, cookie_domain: Option<&str>, lifetime_days: u32) -> Store {
+        let local = match probe(key) {
+            Ok(storage) => Some(storage),
+            Err(why) => {
+                log::warn(
+                    &[
+                        "localStorage is not usable (",
+                        why,
+                        "); keeping the choice in a cookie",
+                    ]
+                    .concat(),
+                );
+                None
+            }
+        };
+        let cookie = match (cookie_domain, &local) {
+            (Some(domain), _) => Some(Some(domain.to_owned())),
+            (None, None) => Some(None),
+            (None, Some(_)) => None,
+        };
+        Store {
+            key: key.to_owned(),
+            local,
+            cookie,
+            max_age_secs: u64::from(lifetime_days) * 86_400,
+            memory: None,
+        }
+    }
+
+    /// Every stored copy (localStorage, cookie, memory), for the caller to pick the newest.
+    pub fn read_all(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(v) = self
+            .local
+            .as_ref()
+            .and_then(|s| s.get_item(&self.key).ok().flatten())
+        {
+            out.push(v);
+        }
+        if self.cookie.is_some() {
+            if let Some(v) = self.read_cookie() {
+                out.push(v);
+            }
+        }
+        out.extend(self.memory.clone());
+        out
+    }
+
+    /// Whether every place the chain writes to holds exactly `value`.
+    pub fn in_step(&self, value: &str) -> bool {
+        let local_ok = self
+            .local
+            .as_ref()
+            .is_none_or(|s| s.get_item(&self.key).ok().flatten().as_deref() == Some(value));
+        local_ok && (self.cookie.is_none() || self.read_cookie().as_deref() == Some(value))
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn read_cookie(&self) -> Option<String> {
+        let header = document()?.cookie().ok()?;
+        let value = header.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == self.key).then_some(value)
+        })?;
+        js_sys::decode_uri_component(value).ok()?.as_string()
+    }
+
+    /// Stores `value` everywhere the chain uses; what the browser refuses falls to the next link.
+    pub fn write(&mut self, value: &str) {
+        if let Some(s) = &self.local {
+            if s.set_item(&self.key, value).is_err() {
+                log::warn("localStorage refused the consent record; keeping it in a cookie");
+                self.local = None;
+                self.cookie.get_or_insert(None);
+            }
+        }
+        if let Some(domain) = self.cookie.clone() {
+            self.write_cookie(value, domain.as_deref());
+        }
+        self.memory = Some(value.to_owned());
+    }
+
+    fn write_cookie(&self, value: &str, domain: Option<&str>) {
+        let encoded: String = js_sys::encode_uri_component(value).into();
+        if encoded.len() > COOKIE_MAX {
+            log::warn("the consent record is too large for a cookie; not shared across hosts");
+            return;
+        }
+        let mut cookie = [
+            self.key.as_str(),
+            "=",
+            &encoded,
+            "; Path=/; SameSite=Lax; Max-Age=",
+        ]
+        .concat();
+        crate::json::push_uint(&mut cookie, self.max_age_secs);
+        if let Some(d) = domain {
+            cookie.push_str("; Domain=");
+            cookie.push_str(d);
+        }
+        let secure = web_sys::window()
+            .and_then(|w| w.location().protocol().ok())
+            .is_some_and(|p| p == "https:");
+        if secure {
+            cookie.push_str("; Secure");
+        }
+        if let Some(doc) = document() {
+            let _ = doc.set_cookie(&cookie);
+        }
+    }
+
+    /// Forgets the record everywhere (`optin.reset()`).
+    pub fn remove(&mut self) {
+        if let Some(s) = &self.local {
+            let _ = s.remove_item(&self.key);
+        }
+        if let Some(domain) = self.cookie.clone() {
+            let mut deletion = [self.key.as_str(), "=; Path=/; Max-Age=0"].concat();
+            if let Some(d) = domain {
+                deletion.push_str("; Domain=");
+                deletion.push_str(&d);
+            }
+            if let Some(doc) = document() {
+                let _ = doc.set_cookie(&deletion);
+            }
+        }
+        self.memory = None;
+    }
+
+    /// Deletes the cookies and localStorage keys a withdrawal clears, wherever they may be set.
+    pub fn clear(&self, clearing: &Clearing) {
+        if let Some(doc) = document() {
+            let host = web_sys::window()
+                .and_then(|w| w.location().hostname().ok())
+                .unwrap_or_default();
+            let header = doc.cookie().unwrap_or_default();
+            let visible = cookies::names(&header);
+            for (pattern, paths) in &clearing.cookies {
+                // An exact name is deleted blindly: a cookie set on another path is invisible
+                // here. A pattern can only match the names this page can see.
+                let names: Vec<&str> = if pattern.contains('*') {
+                    visible
+                        .iter()
+                        .copied()
+                        .filter(|n| cookies::matches(pattern, n))
+                        .collect()
+                } else {
+                    vec![pattern.as_str()]
+                };
+                for name in names {
+                    for deletion in cookies::deletions(name, &host, paths) {
+                        let _ = doc.set_cookie(&deletion);
+                    }
+                }
+            }
+        }
+        if let Some(s) = &self.local {
+            for key in &clearing.local_storage {
+                let _ = s.remove_item(key);
+            }
+        }
+    }
 }

@@ -97,6 +97,8 @@ pub struct Resolved {
     pub close: String,
     pub always_on: String,
     pub privacy_policy: String,
+    /// Shown in the banner when the visitor chose under an older config revision (site text only).
+    pub revision_notice: Option<String>,
 }
 
 fn english() -> Resolved {
@@ -112,6 +114,7 @@ fn english() -> Resolved {
         close: "Close".into(),
         always_on: "Always on".into(),
         privacy_policy: "Privacy policy".into(),
+        revision_notice: None,
     }
 }
 
@@ -150,6 +153,7 @@ impl Resolved {
                     *slot = text.to_owned();
                 }
             }
+            r.revision_notice = site.get("revisionNotice").map(str::to_owned);
         }
         r
     }

@@ -235,35 +235,69 @@ async fn a_service_grant_runs_only_that_services_scripts() {
     root.remove();
 }
 
-#[wasm_bindgen_test]
-fn storage_round_trips_and_falls_back_to_memory_when_it_throws() {
-    let mut store = Store::open("optin.test.store");
-    store.write("value-1");
-    assert_eq!(store.read().as_deref(), Some("value-1"));
-    js("window.__realGet = Storage.prototype.getItem; Storage.prototype.getItem = function () { throw new Error('denied'); }");
-    let mut broken = Store::open("optin.test.store");
-    js("Storage.prototype.getItem = window.__realGet");
-    assert_eq!(
-        broken.read(),
-        None,
-        "a throwing storage reads as nothing, never panics"
-    );
-    broken.write("value-2");
-    assert_eq!(
-        broken.read().as_deref(),
-        Some("value-2"),
-        "kept in memory for the page"
-    );
-    js("localStorage.removeItem('optin.test.store')");
+fn first(store: &Store) -> Option<String> {
+    store.read_all().into_iter().next()
+}
+
+fn cookie() -> String {
+    js("return document.cookie").as_string().unwrap()
 }
 
 #[wasm_bindgen_test]
-fn storage_that_refuses_writes_keeps_the_choice_in_memory() {
-    let mut store = Store::open("optin.test.quota");
+fn storage_round_trips_and_falls_back_to_a_cookie_when_it_throws() {
+    let mut store = Store::open("optin.test.store", None, 1);
+    store.write("value-1");
+    assert_eq!(first(&store).as_deref(), Some("value-1"));
+    assert!(
+        !cookie().contains("optin.test.store"),
+        "no cookie while localStorage works"
+    );
+    js("window.__realGet = Storage.prototype.getItem; Storage.prototype.getItem = function () { throw new Error('denied'); }");
+    let mut broken = Store::open("optin.test.store", None, 1);
+    assert_eq!(
+        first(&broken),
+        None,
+        "a throwing storage reads as nothing, never panics"
+    );
+    broken.write("value 2; with=odd \"chars\"");
+    // A new page (a new Store) finds the choice in the cookie.
+    let again = Store::open("optin.test.store", None, 1);
+    js("Storage.prototype.getItem = window.__realGet");
+    assert_eq!(
+        first(&again).as_deref(),
+        Some("value 2; with=odd \"chars\"")
+    );
+    js("localStorage.removeItem('optin.test.store'); document.cookie = 'optin.test.store=; Path=/; Max-Age=0'");
+}
+
+#[wasm_bindgen_test]
+fn storage_that_refuses_writes_keeps_the_choice_in_a_cookie_and_memory() {
+    let mut store = Store::open("optin.test.quota", None, 1);
     js("window.__realSet = Storage.prototype.setItem; Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }");
     store.write("kept");
     js("Storage.prototype.setItem = window.__realSet");
-    assert_eq!(store.read().as_deref(), Some("kept"));
+    assert!(store.read_all().contains(&"kept".to_string()));
+    assert!(cookie().contains("optin.test.quota=kept"), "{}", cookie());
+    store.remove();
+    assert!(
+        !cookie().contains("optin.test.quota"),
+        "reset removes the cookie too"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_withdrawal_clears_listed_cookies_and_keys_and_nothing_else() {
+    js("document.cookie = '_ga=1; Path=/'; document.cookie = '_ga_ABC=1; Path=/'; document.cookie = 'keep=1; Path=/'; localStorage.setItem('ga_key', 'x')");
+    let store = Store::open("optin.test.clear", None, 1);
+    store.clear(&optin_core::cookies::Clearing {
+        cookies: vec![("_ga".into(), vec![]), ("_ga_*".into(), vec![])],
+        local_storage: vec!["ga_key".into()],
+    });
+    let jar = cookie();
+    assert!(!jar.contains("_ga"), "{jar}");
+    assert!(jar.contains("keep=1"), "{jar}");
+    assert!(js("return localStorage.getItem('ga_key')").is_null());
+    js("document.cookie = 'keep=; Path=/; Max-Age=0'");
 }
 
 /// Categories of their own: the page-wide observer that `start` installs applies this widget's

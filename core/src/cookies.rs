@@ -1,0 +1,185 @@
+//! Which cookies and storage keys a withdrawal clears, and how to delete a cookie wherever it may
+//! have been set. Pure: `storage.rs` reads and writes `document.cookie`.
+//!
+//! A cookie can only be deleted with the domain and path it was set with, which the page cannot
+//! read back. So each matching cookie is expired on the host itself (no Domain attribute), on
+//! every parent domain of the host, on `/` and on the paths the config lists for it.
+
+use crate::config::Config;
+use crate::consent::Access;
+
+/// `*` matches any run of characters (`_ga_*` matches `_ga_ABC123`); everything else is literal.
+pub fn matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            name.len() >= head.len()
+                && name.starts_with(head)
+                && (0..=name.len() - head.len()).any(|i| {
+                    name.is_char_boundary(head.len() + i) && matches(tail, &name[head.len() + i..])
+                })
+        }
+    }
+}
+
+/// `docs.banzaicloud.io` -> `docs.banzaicloud.io`, `banzaicloud.io`. Never a bare top-level
+/// domain, and nothing for an IP address (it has no parent domains).
+pub fn parent_domains(host: &str) -> Vec<String> {
+    let host = host.trim_end_matches('.');
+    if host.is_empty()
+        || host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        || host.contains(':')
+    {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut rest = host;
+    while rest.contains('.') {
+        out.push(rest.to_owned());
+        rest = rest.split_once('.').map(|(_, r)| r).unwrap_or("");
+    }
+    out
+}
+
+/// What a withdrawal must clear: cookie patterns with their extra paths, and localStorage keys,
+/// for every service that was granted in `before` and is not in `after`.
+#[derive(Debug, Default, PartialEq)]
+pub struct Clearing {
+    pub cookies: Vec<(String, Vec<String>)>,
+    pub local_storage: Vec<String>,
+}
+
+pub fn to_clear(config: &Config, before: &Access, after: &Access) -> Clearing {
+    let mut clearing = Clearing::default();
+    for c in &config.categories {
+        for s in &c.services {
+            let withdrawn = before.service(&c.id, &s.id) == Some(true)
+                && after.service(&c.id, &s.id) == Some(false);
+            if withdrawn {
+                for cookie in &s.cookies {
+                    let paths = cookie.path.iter().cloned().collect();
+                    clearing.cookies.push((cookie.name.clone(), paths));
+                }
+                clearing
+                    .local_storage
+                    .extend(s.local_storage.iter().cloned());
+            }
+        }
+    }
+    clearing
+}
+
+/// Every `document.cookie` assignment that expires `name` wherever it may have been set.
+pub fn deletions(name: &str, host: &str, extra_paths: &[String]) -> Vec<String> {
+    let mut paths = vec!["/".to_owned()];
+    paths.extend(extra_paths.iter().filter(|p| p.starts_with('/')).cloned());
+    let mut domains = vec![String::new()];
+    domains.extend(parent_domains(host));
+    let mut out = Vec::new();
+    for path in &paths {
+        for domain in &domains {
+            let mut s = String::from(name);
+            s.push_str("=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=");
+            s.push_str(path);
+            if !domain.is_empty() {
+                s.push_str("; Domain=");
+                s.push_str(domain);
+            }
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The names in a `document.cookie` string.
+pub fn names(cookie_header: &str) -> Vec<&str> {
+    cookie_header
+        .split(';')
+        .filter_map(|pair| {
+            let name = pair.split('=').next()?.trim();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::{choices, record_choice, Context, Method};
+
+    #[test]
+    fn wildcards() {
+        assert!(matches("_ga", "_ga"));
+        assert!(!matches("_ga", "_gat"));
+        assert!(matches("_ga_*", "_ga_ABC123"));
+        assert!(matches("_ga_*", "_ga_"));
+        assert!(!matches("_ga_*", "_gid"));
+        assert!(matches("*_id", "guest_id"));
+        assert!(matches("a*b*c", "axxbyyc"));
+        assert!(!matches("a*b*c", "axxbyy"));
+        assert!(matches("é*", "éà"));
+    }
+
+    #[test]
+    fn parents_of_a_host() {
+        assert_eq!(
+            parent_domains("docs.banzaicloud.io"),
+            ["docs.banzaicloud.io", "banzaicloud.io"]
+        );
+        assert_eq!(parent_domains("localhost"), Vec::<String>::new());
+        assert_eq!(parent_domains("127.0.0.1"), Vec::<String>::new());
+        assert_eq!(parent_domains("[::1]"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn deletions_cover_host_parents_and_paths() {
+        let d = deletions("_ga", "a.optin.test", &["/sub".into(), "bad".into()]);
+        assert_eq!(d.len(), 6);
+        assert!(d.contains(
+            &"_ga=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/".to_owned()
+        ));
+        assert!(d
+            .iter()
+            .any(|s| s.ends_with("Path=/sub; Domain=optin.test")));
+        assert_eq!(names(" a=1; _ga_X=2;b="), ["a", "_ga_X", "b"]);
+    }
+
+    #[test]
+    fn only_withdrawn_services_are_cleared() {
+        let config = Config::parse(
+            r#"{"categories":[{"id":"analytics","services":[
+                {"id":"ga","cookies":[{"name":"_ga"},{"name":"_ga_*","path":"/blog"}],"localStorage":["ga_key"]},
+                {"id":"hj","cookies":[{"name":"_hj*"}]}]}]}"#,
+        )
+        .unwrap()
+        .config;
+        let access = |accepted: &[&str]| {
+            let accepted: Vec<String> = accepted.iter().map(|s| s.to_string()).collect();
+            let r = record_choice(
+                &config,
+                None,
+                choices(&config, Method::Custom, &accepted),
+                Method::Custom,
+                Context {
+                    now: 1_764_076_736_000.0,
+                    lang: "en",
+                    new_id: "x".into(),
+                },
+            );
+            Access::new(&config, Some(&r), &[])
+        };
+        let c = to_clear(&config, &access(&["analytics"]), &access(&["analytics/hj"]));
+        assert_eq!(
+            c.cookies,
+            [
+                ("_ga".to_owned(), vec![]),
+                ("_ga_*".to_owned(), vec!["/blog".to_owned()])
+            ]
+        );
+        assert_eq!(c.local_storage, ["ga_key"]);
+        assert_eq!(
+            to_clear(&config, &access(&[]), &access(&[])),
+            Clearing::default()
+        );
+    }
+}
