@@ -208,7 +208,12 @@ Promise.all([optin_core({ module_or_path: decode(CORE_WASM) }), readConfig()])
     started = true;
     readyResolve(api);
     document.dispatchEvent(new CustomEvent('optin:ready'));
-    if (ask) showUi('banner');
+    if (ask) {
+      loadUi().then(function (u) {
+        // A choice may have been made meanwhile (the pre-load queue, the page's own code).
+        if (!api.consent()) u.show('banner');
+      });
+    }
   })
   .catch(function (e) {
     console.error(e instanceof Error ? e : new Error(String(e)));

@@ -5,8 +5,9 @@
 //! External scripts without `async` run one after another, each waiting for the previous one to
 //! load or fail, as the HTML parser would run them. Every element is marked the moment it is
 //! queued (`data-optin-state`), so nothing ever runs twice, however often or from wherever
-//! activation is triggered. A MutationObserver brings content the page adds later under the same
-//! rules; it does no work unless a gated element arrives.
+//! activation is triggered. Scripts run in time slices, so hundreds of them make no long task.
+//! A MutationObserver brings content the page adds later under the same rules; it does no work
+//! unless a gated element arrives.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -153,10 +154,24 @@ fn block_frame(frame: &Element, ctx: &Context) {
     let _ = frame.set_attribute(STATE, "blocked");
 }
 
-/// Runs queued scripts until one must be waited for. Holds no borrow while a script runs: an
-/// inline script may call the widget's API, which may queue more.
+/// How long one task may run scripts before yielding to the browser (input, rendering): many
+/// gated scripts at once must not make one long task.
+const SLICE_MS: f64 = 8.0;
+
+/// Runs queued scripts until one must be waited for, or the time slice is used up. Holds no
+/// borrow while a script runs: an inline script may call the widget's API, which may queue more.
 fn pump() {
+    let started = js_sys::Date::now();
     loop {
+        if js_sys::Date::now() - started > SLICE_MS {
+            // Still busy: runs queued meanwhile only add to the queue.
+            let resume = Closure::once_into_js(pump);
+            if let Some(w) = web_sys::window() {
+                if w.set_timeout_with_callback(resume.unchecked_ref()).is_ok() {
+                    return;
+                }
+            }
+        }
         let next = QUEUE.with(|q| {
             let mut q = q.borrow_mut();
             let next = q.waiting.pop_front();
