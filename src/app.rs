@@ -57,6 +57,15 @@ pub fn app() -> Html {
         });
     }
 
+    {
+        let theme = model.as_ref().as_ref().map(|m| m.theme.clone());
+        use_effect_with((), move |_| {
+            if let Some(theme) = theme {
+                dom::set_theme(&theme);
+            }
+        });
+    }
+
     // Focus follows the dialog: back to what opened the panel, or to the banner's button.
     {
         let opener = opener.clone();

@@ -7,7 +7,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::dom;
 use crate::model::Model;
+use crate::rich_text::rich_text;
 
 #[derive(Properties, PartialEq)]
 pub struct BannerProps {
@@ -21,15 +23,34 @@ pub struct BannerProps {
 #[function_component(Banner)]
 pub fn banner(props: &BannerProps) -> Html {
     let texts = &props.model.texts;
+    let section = use_node_ref();
+    {
+        // WCAG 2.2 (2.4.11): while the banner covers an edge of the viewport, keep focused
+        // elements clear of it by padding the page's scroll area by its height.
+        let section = section.clone();
+        let top = props.model.layout == "bar-top";
+        let center = props.model.layout == "box-center";
+        use_effect_with((), move |_| {
+            let height = section
+                .cast::<web_sys::Element>()
+                .map(|el| el.get_bounding_client_rect().height())
+                .unwrap_or(0.0);
+            if !center {
+                dom::pad_scroll_area(top, height);
+            }
+            move || dom::pad_scroll_area(top, 0.0)
+        });
+    }
+    let class = classes!("banner", props.model.layout.clone());
     html! {
-        <section class="banner" data-optin="banner" lang={props.model.lang.clone()}
-            aria-labelledby="optin-banner-title" aria-describedby="optin-banner-text">
+        <section {class} data-optin="banner" lang={props.model.lang.clone()} dir={props.model.dir}
+            ref={section} aria-labelledby="optin-banner-title" aria-describedby="optin-banner-text">
             <h2 id="optin-banner-title" class="title">{ &texts.banner_title }</h2>
             if let (true, Some(notice)) = (props.model.revised, &texts.revision_notice) {
                 <p class="text notice" data-optin="revision-notice">{ notice }</p>
             }
             <p id="optin-banner-text" class="text">
-                { &texts.banner_description }
+                { rich_text(&texts.banner_description) }
                 if let Some(url) = &props.model.privacy_policy_url {
                     { " " }
                     <a href={url.clone()}>{ &texts.privacy_policy }</a>

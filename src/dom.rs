@@ -46,6 +46,38 @@ pub fn on_document_event(name: &str, f: impl Fn() + 'static) {
     listener.forget();
 }
 
+/// Pads the page's scroll area at the top or bottom by `px` (0 removes it), so that the browser
+/// scrolls focused elements clear of the banner. Set through the CSSOM: allowed under a strict CSP.
+pub fn pad_scroll_area(top: bool, px: f64) {
+    let Some(root) = document().ok().and_then(|d| d.document_element()) else {
+        return;
+    };
+    let Some(root) = root.dyn_ref::<HtmlElement>() else {
+        return;
+    };
+    let property = if top {
+        "scroll-padding-top"
+    } else {
+        "scroll-padding-bottom"
+    };
+    let style = root.style();
+    if px > 0.0 {
+        let _ = style.set_property(property, &[&*(px.ceil() as u32).to_string(), "px"].concat());
+    } else {
+        let _ = style.remove_property(property);
+    }
+}
+
+/// Marks the host element with the config's colour theme (`auto`, `light`, `dark`).
+pub fn set_theme(theme: &str) {
+    if let Some(host) = document()
+        .ok()
+        .and_then(|d| d.query_selector("optin-widget").ok().flatten())
+    {
+        let _ = host.set_attribute("data-theme", theme);
+    }
+}
+
 /// The element that has focus, looking inside our shadow root too.
 pub fn active_element() -> Option<HtmlElement> {
     let mut active = document().ok()?.active_element()?;

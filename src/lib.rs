@@ -10,6 +10,7 @@ mod banner;
 mod dom;
 mod model;
 mod preferences;
+mod rich_text;
 pub mod state;
 
 use std::cell::RefCell;

@@ -1,8 +1,9 @@
 //! What the UI shows, built once from the public API: texts in the visitor's language and the
 //! categories with their services.
 
+use optin_core::catalogue;
 use optin_core::config::{Config, Service};
-use optin_core::texts::{category_texts, Resolved};
+use optin_core::texts::{category_texts, is_rtl, primary, Resolved};
 
 use crate::api;
 
@@ -14,6 +15,11 @@ pub struct Model {
     pub categories: Vec<CategoryView>,
     /// The stored choice predates the config's revision: the banner says what changed.
     pub revised: bool,
+    /// `ltr` or `rtl`, from the language.
+    pub dir: &'static str,
+    /// Banner layout class (`bar-bottom`, `box-center`, …) and colour theme (`auto`, …).
+    pub layout: String,
+    pub theme: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +37,8 @@ impl Model {
             .categories
             .iter()
             .map(|c| {
-                let (title, description) = category_texts(config, lang, &c.id);
+                let builtin = catalogue::get(primary(lang));
+                let (title, description) = category_texts(config, lang, &c.id, builtin);
                 CategoryView {
                     id: c.id.clone(),
                     required: c.required,
@@ -47,6 +54,9 @@ impl Model {
             privacy_policy_url: config.privacy_policy_url.clone(),
             categories,
             revised: false,
+            dir: if is_rtl(lang) { "rtl" } else { "ltr" },
+            layout: config.layout.clone(),
+            theme: config.theme.clone(),
         }
     }
 

@@ -6,13 +6,15 @@
 
 use std::rc::Rc;
 
-use optin_core::config::Service;
+use optin_core::config::{is_safe_url, Service};
 use optin_core::consent::Access;
+use optin_core::texts::Resolved;
 use yew::prelude::*;
 
 use crate::banner::choice_button;
 use crate::dom;
 use crate::model::{CategoryView, Model};
+use crate::rich_text::rich_text;
 
 #[derive(Properties, PartialEq)]
 pub struct PreferencesProps {
@@ -57,14 +59,14 @@ pub fn preferences(props: &PreferencesProps) -> Html {
     html! {
         <div class="overlay">
             <div class="dialog" role="dialog" aria-modal="true" data-optin="preferences"
-                lang={props.model.lang.clone()} tabindex="-1" ref={dialog} {onkeydown}
+                lang={props.model.lang.clone()} dir={props.model.dir} tabindex="-1" ref={dialog} {onkeydown}
                 aria-labelledby="optin-prefs-title" aria-describedby="optin-prefs-text">
                 <div class="dialog-head">
                     <h2 id="optin-prefs-title" class="title">{ &texts.preferences_title }</h2>
                     <button type="button" class="close" data-optin="close" aria-label={texts.close.clone()}
                         onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "×" }</button>
                 </div>
-                <p id="optin-prefs-text" class="text">{ &texts.preferences_description }</p>
+                <p id="optin-prefs-text" class="text">{ rich_text(&texts.preferences_description) }</p>
                 <ul class="categories">
                     { for props.model.categories.iter().map(|c| category(props, c)) }
                 </ul>
@@ -97,7 +99,7 @@ fn category(props: &PreferencesProps, c: &CategoryView) -> Html {
                     <span class="badge">{ &props.model.texts.always_on }</span>
                 }
             </div>
-            <p id={desc_id} class="text">{ &c.description }</p>
+            <p id={desc_id} class="text">{ rich_text(&c.description) }</p>
             if !c.services.is_empty() {
                 <ul class="services">{ for c.services.iter().map(|s| service(props, c, s)) }</ul>
             }
@@ -106,6 +108,7 @@ fn category(props: &PreferencesProps, c: &CategoryView) -> Html {
 }
 
 fn service(props: &PreferencesProps, c: &CategoryView, s: &Service) -> Html {
+    let texts = &props.model.texts;
     let name = s.name.clone().unwrap_or_else(|| s.id.clone());
     let key = [c.id.as_str(), "/", &s.id].concat();
     let input_id = ["optin-svc-", &c.id, "-", &s.id].concat();
@@ -125,11 +128,40 @@ fn service(props: &PreferencesProps, c: &CategoryView, s: &Service) -> Html {
                 }
             </div>
             if let Some(purpose) = &s.purpose {
-                <p class="text">{ purpose }</p>
+                <p class="text">{ rich_text(purpose) }</p>
+            }
+            if let Some(url) = s.privacy_policy_url.as_ref().filter(|u| is_safe_url(u)) {
+                <p class="text"><a href={url.clone()} rel="noopener">{ &texts.privacy_policy }</a></p>
             }
             if !s.cookies.is_empty() {
-                <p class="cookies">{ s.cookies.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ") }</p>
+                <table class="cookies">
+                    <thead><tr>
+                        <th scope="col">{ &texts.cookie }</th>
+                        <th scope="col">{ &texts.purpose }</th>
+                        <th scope="col">{ &texts.duration }</th>
+                        <th scope="col">{ &texts.set_by }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for s.cookies.iter().map(|cookie| html! {
+                            <tr>
+                                <td class="cookie-name">{ &cookie.name }</td>
+                                <td>{ cookie.purpose.clone().unwrap_or_default() }</td>
+                                <td>{ cookie.duration.clone().unwrap_or_default() }</td>
+                                <td>{ party(texts, cookie.party.as_deref()) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
             }
         </li>
+    }
+}
+
+/// "This site" / "Third party" for the config's `first` / `third`; anything else as written.
+fn party(texts: &Resolved, party: Option<&str>) -> String {
+    match party {
+        Some("first") => texts.first_party.clone(),
+        Some("third") => texts.third_party.clone(),
+        other => other.unwrap_or_default().to_owned(),
     }
 }

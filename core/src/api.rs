@@ -305,6 +305,21 @@ pub fn config_json() -> Option<String> {
     with_widget(|w| w.config_json.clone())
 }
 
+/// The floating settings button's label: the site's `settings` text, else the built-in one.
+#[wasm_bindgen]
+pub fn settings_label() -> Option<String> {
+    with_widget(|w| {
+        let site = w
+            .config
+            .texts
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&w.lang))
+            .and_then(|(_, t)| t.get("settings"));
+        site.unwrap_or(crate::catalogue::settings_label(&w.lang))
+            .to_owned()
+    })
+}
+
 #[wasm_bindgen]
 pub fn lang() -> Option<String> {
     with_widget(|w| w.lang.clone())

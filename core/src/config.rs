@@ -14,6 +14,16 @@ pub const DEFAULT_EXPIRY_DAYS: u32 = 182;
 /// Upper bound for `expiresAfterDays` (13 months, the CNIL's guidance for consent lifetimes).
 pub const MAX_EXPIRY_DAYS: u32 = 395;
 pub const DEFAULT_STORAGE_KEY: &str = "optin.consent";
+/// Allowed values of `layout`, `theme` and `settingsButton`; the first is the default.
+pub const LAYOUTS: &[&str] = &[
+    "bar-bottom",
+    "bar-top",
+    "box-bottom-left",
+    "box-bottom-right",
+    "box-center",
+];
+pub const THEMES: &[&str] = &["auto", "light", "dark"];
+pub const SETTINGS_BUTTON: &[&str] = &["off", "bottom-left", "bottom-right"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -27,6 +37,14 @@ pub struct Config {
     /// one choice holds on every host of the site.
     pub cookie_domain: Option<String>,
     pub expires_after_days: u32,
+    /// Where the banner shows: `bar-bottom` (default), `bar-top`, `box-bottom-left`,
+    /// `box-bottom-right`, `box-center`.
+    pub layout: String,
+    /// `auto` (default: follows the visitor's colour scheme), `light` or `dark`.
+    pub theme: String,
+    /// The floating button that reopens the panel after a choice: `off` (default),
+    /// `bottom-left` or `bottom-right`.
+    pub settings_button: String,
     /// Reload the page when a visitor withdraws a category whose scripts already ran on it
     /// (a script cannot be unloaded). Default true.
     pub reload_on_withdraw: bool,
@@ -160,6 +178,15 @@ const TEXTS: Shape = Shape::Obj(&[
     ("close", Shape::Str, false),
     ("alwaysOn", Shape::Str, false),
     ("privacyPolicy", Shape::Str, false),
+    ("settings", Shape::Str, false),
+    ("cookie", Shape::Str, false),
+    ("purpose", Shape::Str, false),
+    ("duration", Shape::Str, false),
+    ("setBy", Shape::Str, false),
+    ("firstParty", Shape::Str, false),
+    ("thirdParty", Shape::Str, false),
+    ("gpcNotice", Shape::Str, false),
+    ("downloadRecord", Shape::Str, false),
     ("revisionNotice", Shape::Str, false),
     ("categories", Shape::Map(&CATEGORY_TEXTS), false),
 ]);
@@ -171,6 +198,9 @@ const CONFIG: Shape = Shape::Obj(&[
     ("cookieDomain", Shape::Str, false),
     ("expiresAfterDays", Shape::Uint, false),
     ("reloadOnWithdraw", Shape::Bool, false),
+    ("layout", Shape::Str, false),
+    ("theme", Shape::Str, false),
+    ("settingsButton", Shape::Str, false),
     ("categories", Shape::List(&CATEGORY), true),
     ("texts", Shape::Map(&TEXTS), false),
 ]);
@@ -281,6 +311,10 @@ impl Config {
             cookie_domain: text(v, "cookieDomain"),
             expires_after_days: uint(v, "expiresAfterDays", DEFAULT_EXPIRY_DAYS),
             reload_on_withdraw: field(v, "reloadOnWithdraw") != Some(&Value::Bool(false)),
+            layout: text(v, "layout").unwrap_or_else(|| LAYOUTS[0].to_owned()),
+            theme: text(v, "theme").unwrap_or_else(|| THEMES[0].to_owned()),
+            settings_button: text(v, "settingsButton")
+                .unwrap_or_else(|| SETTINGS_BUTTON[0].to_owned()),
             categories: list(v, "categories").iter().map(Category::read).collect(),
             texts: entries(v, "texts")
                 .iter()
@@ -320,6 +354,17 @@ impl Config {
             }
         }
         check_url(self.privacy_policy_url.as_deref(), "privacyPolicyUrl")?;
+        for (path, value, allowed) in [
+            ("layout", &self.layout, LAYOUTS),
+            ("theme", &self.theme, THEMES),
+            ("settingsButton", &self.settings_button, SETTINGS_BUTTON),
+        ] {
+            if !allowed.contains(&value.as_str()) {
+                let mut m = String::from("must be one of: ");
+                m.push_str(&allowed.join(", "));
+                return Err(error(path, &m));
+            }
+        }
         // Both end up in a cookie: keep them to characters a cookie attribute can carry.
         let cookie_safe = |s: &str| {
             !s.is_empty()
@@ -541,6 +586,9 @@ mod tests {
         assert_eq!(e.path, "texts.en.categories.b");
         let e = parse(r#"{"categories":[{"id":"a"}],"expiresAfterDays":0}"#).unwrap_err();
         assert_eq!(e.path, "expiresAfterDays");
+        let e = parse(r#"{"categories":[{"id":"a"}],"layout":"popup"}"#).unwrap_err();
+        assert_eq!(e.path, "layout");
+        assert!(e.message.contains("box-center"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! optin-core: the consent widget's engine, with no UI.
 //!
 //! Pure decisions (plain data in, plain data out, tested natively with `cargo test`):
-//! [`config`] (the site owner's JSON), [`texts`] (languages), [`consent`] (the record and its
+//! [`config`] (the site owner's JSON), [`texts`] and [`catalogue`] (languages), [`consent`] (the record and its
 //! validity), [`cookies`] (what a withdrawal clears), [`gate`] (which gated elements may run), [`time`] (ISO 8601), [`json`] (a small
 //! JSON reader and writer: serde_json alone was five times the returning-visitor budget).
 //!
@@ -11,6 +11,7 @@
 //! (the only code that reads or writes the record), `events`, `log`, and `alloc` (a small
 //! allocator that replaces dlmalloc in the wasm).
 
+pub mod catalogue;
 pub mod config;
 pub mod consent;
 pub mod cookies;

@@ -1,9 +1,10 @@
 //! The words the widget shows: the site's per-language overrides, the built-in catalogue, and how
 //! one language is chosen and filled in.
 //!
-//! Only the UI renders texts, so the catalogue is only reached from the UI's wasm; the core needs
-//! no more than `choose_lang` (the record keeps the language the visitor was shown).
+//! Only the UI renders texts, so the catalogue (`catalogue.rs`) is only reached from the UI's
+//! wasm; the core needs no more than `choose_lang` (the record keeps the language shown).
 
+use crate::catalogue::{self, Catalogue};
 use crate::config::{entries, Config};
 use crate::json::Value;
 
@@ -57,19 +58,16 @@ impl Texts {
     }
 }
 
-/// Languages with a built-in catalogue.
-pub const BUILTIN_LANGS: &[&str] = &["en"];
-
 /// Picks the language to show: the config's `lang`, then the page's `<html lang>`, then the
 /// browser's preferences, then English. A language counts when the site or the catalogue has
 /// texts for it; `de-AT` matches `de`.
 pub fn choose_lang(config: &Config, html_lang: Option<&str>, browser: &[String]) -> String {
     let available = |code: &str| -> Option<String> {
         let code = code.trim().to_ascii_lowercase();
-        let primary = code.split(['-', '_']).next().unwrap_or("").to_owned();
+        let primary = primary(&code).to_owned();
         [code, primary].into_iter().find(|c| {
             !c.is_empty()
-                && (BUILTIN_LANGS.contains(&c.as_str())
+                && (catalogue::LANGS.contains(&c.as_str())
                     || config.texts.iter().any(|(k, _)| k.eq_ignore_ascii_case(c)))
         })
     };
@@ -81,6 +79,19 @@ pub fn choose_lang(config: &Config, html_lang: Option<&str>, browser: &[String])
         .chain(browser.iter().map(String::as_str))
         .find_map(available)
         .unwrap_or_else(|| "en".to_owned())
+}
+
+/// `pt-BR` -> `pt`
+pub fn primary(lang: &str) -> &str {
+    lang.split(['-', '_']).next().unwrap_or("")
+}
+
+/// Languages written right to left (the widget gets `dir="rtl"`).
+pub fn is_rtl(lang: &str) -> bool {
+    matches!(
+        primary(&lang.to_ascii_lowercase()),
+        "ar" | "he" | "fa" | "ur" | "ps" | "yi" | "dv" | "ckb"
+    )
 }
 
 /// Every text filled in for one language: what the UI renders.
@@ -97,45 +108,48 @@ pub struct Resolved {
     pub close: String,
     pub always_on: String,
     pub privacy_policy: String,
+    pub settings: String,
+    pub cookie: String,
+    pub purpose: String,
+    pub duration: String,
+    pub set_by: String,
+    pub first_party: String,
+    pub third_party: String,
+    pub gpc_notice: String,
+    pub download_record: String,
     /// Shown in the banner when the visitor chose under an older config revision (site text only).
     pub revision_notice: Option<String>,
-}
-
-fn english() -> Resolved {
-    Resolved {
-        banner_title: "We use cookies".into(),
-        banner_description: "We use cookies and similar technologies to run this site and, with your consent, to measure its use and show third-party content. You can change your choice at any time.".into(),
-        accept_all: "Accept all".into(),
-        reject_all: "Reject all".into(),
-        preferences: "Preferences".into(),
-        preferences_title: "Cookie preferences".into(),
-        preferences_description: "Choose which kinds of cookies and third-party services you allow. Strictly necessary ones are always on.".into(),
-        save: "Save choices".into(),
-        close: "Close".into(),
-        always_on: "Always on".into(),
-        privacy_policy: "Privacy policy".into(),
-        revision_notice: None,
-    }
-}
-
-/// Built-in category titles for the usual ids, so the bare tag reads well.
-fn builtin_category(id: &str) -> Option<(&'static str, &'static str)> {
-    Some(match id {
-        "necessary" => ("Strictly necessary", "Needed for the site to work, such as keeping you signed in. They cannot be switched off."),
-        "analytics" => ("Analytics", "Help us understand how the site is used, so we can improve it."),
-        "marketing" => ("Marketing", "Used to show you relevant advertising on this and other sites."),
-        "social" => ("Social media", "Share buttons and embedded posts from social networks."),
-        "comments" => ("Comments", "The third-party comment system under articles."),
-        _ => return None,
-    })
 }
 
 impl Resolved {
     /// The built-in texts for `lang` with the site's overrides on top.
     pub fn for_lang(config: &Config, lang: &str) -> Resolved {
-        let mut r = english();
+        let c = catalogue::get(primary(lang));
+        let mut r = Resolved {
+            banner_title: c.banner_title.into(),
+            banner_description: c.banner_description.into(),
+            accept_all: c.accept_all.into(),
+            reject_all: c.reject_all.into(),
+            preferences: c.preferences.into(),
+            preferences_title: c.preferences_title.into(),
+            preferences_description: c.preferences_description.into(),
+            save: c.save.into(),
+            close: c.close.into(),
+            always_on: c.always_on.into(),
+            privacy_policy: c.privacy_policy.into(),
+            settings: c.settings.into(),
+            cookie: c.cookie.into(),
+            purpose: c.purpose.into(),
+            duration: c.duration.into(),
+            set_by: c.set_by.into(),
+            first_party: c.first_party.into(),
+            third_party: c.third_party.into(),
+            gpc_notice: c.gpc_notice.into(),
+            download_record: c.download_record.into(),
+            revision_notice: None,
+        };
         if let Some(site) = site_texts(config, lang) {
-            let slots: [(&str, &mut String); 11] = [
+            let slots: [(&str, &mut String); 20] = [
                 ("bannerTitle", &mut r.banner_title),
                 ("bannerDescription", &mut r.banner_description),
                 ("acceptAll", &mut r.accept_all),
@@ -147,6 +161,15 @@ impl Resolved {
                 ("close", &mut r.close),
                 ("alwaysOn", &mut r.always_on),
                 ("privacyPolicy", &mut r.privacy_policy),
+                ("settings", &mut r.settings),
+                ("cookie", &mut r.cookie),
+                ("purpose", &mut r.purpose),
+                ("duration", &mut r.duration),
+                ("setBy", &mut r.set_by),
+                ("firstParty", &mut r.first_party),
+                ("thirdParty", &mut r.third_party),
+                ("gpcNotice", &mut r.gpc_notice),
+                ("downloadRecord", &mut r.download_record),
             ];
             for (key, slot) in slots {
                 if let Some(text) = site.get(key) {
@@ -167,21 +190,73 @@ fn site_texts<'a>(config: &'a Config, lang: &str) -> Option<&'a Texts> {
         .map(|(_, t)| t)
 }
 
-/// A category's title and description in `lang`: the site's, else built-in, else its id.
-pub fn category_texts(config: &Config, lang: &str, id: &str) -> (String, String) {
+/// A category's title and description in `lang`: the site's, else the catalogue's, else its id.
+pub fn category_texts(
+    config: &Config,
+    lang: &str,
+    id: &str,
+    builtin: &Catalogue,
+) -> (String, String) {
     let site = site_texts(config, lang)
         .and_then(|t| t.categories.iter().find(|(k, _)| k == id))
         .map(|(_, c)| c);
-    let builtin = builtin_category(id);
+    let builtin = builtin.categories.iter().find(|(k, _, _)| *k == id);
     let title = site
         .and_then(|s| s.title.clone())
-        .or_else(|| builtin.map(|b| b.0.to_owned()))
+        .or_else(|| builtin.map(|b| b.1.to_owned()))
         .unwrap_or_else(|| id.to_owned());
     let description = site
         .and_then(|s| s.description.clone())
-        .or_else(|| builtin.map(|b| b.1.to_owned()))
+        .or_else(|| builtin.map(|b| b.2.to_owned()))
         .unwrap_or_default();
     (title, description)
+}
+
+/// A piece of a config text: plain text, or a link written `[label](url)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Text(&'a str),
+    Link { label: &'a str, url: &'a str },
+}
+
+/// Splits a config text into text and `[label](url)` links, the one link syntax texts have.
+/// A link whose URL is not http(s) or relative becomes its plain label; its URL is returned in
+/// the second list so the caller can warn the site owner.
+pub fn segments(text: &str) -> (Vec<Segment<'_>>, Vec<&str>) {
+    let mut out = Vec::new();
+    let mut refused = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let Some((label, tail)) = after.split_once("](") else {
+            break;
+        };
+        let Some((url, remaining)) = tail.split_once(')') else {
+            break;
+        };
+        if label.contains('[') || label.is_empty() {
+            out.push(Segment::Text(&rest[..open + 1]));
+            rest = after;
+            continue;
+        }
+        if open > 0 {
+            out.push(Segment::Text(&rest[..open]));
+        }
+        if crate::config::is_safe_url(url) {
+            out.push(Segment::Link {
+                label,
+                url: url.trim(),
+            });
+        } else {
+            refused.push(url);
+            out.push(Segment::Text(label));
+        }
+        rest = remaining;
+    }
+    if !rest.is_empty() {
+        out.push(Segment::Text(rest));
+    }
+    (out, refused)
 }
 
 #[cfg(test)]
@@ -216,14 +291,46 @@ mod tests {
         let r = Resolved::for_lang(&c, "en");
         assert_eq!(r.accept_all, "Yes please");
         assert_eq!(r.reject_all, "Reject all");
+        let en = &catalogue::EN;
         assert_eq!(
-            category_texts(&c, "en", "stats"),
+            category_texts(&c, "en", "stats", en),
             ("Stats".into(), String::new())
         );
         assert_eq!(
-            category_texts(&c, "en", "necessary").0,
+            category_texts(&c, "en", "necessary", en).0,
             "Strictly necessary"
         );
-        assert_eq!(category_texts(&c, "en", "other").0, "other");
+        assert_eq!(category_texts(&c, "en", "other", en).0, "other");
+        assert!(is_rtl("ar-EG") && is_rtl("HE") && !is_rtl("hu"));
+    }
+
+    #[test]
+    fn links_in_texts() {
+        let (s, refused) = segments("See [our policy](https://x.test/p) and [more](/m).");
+        assert_eq!(
+            s,
+            [
+                Segment::Text("See "),
+                Segment::Link {
+                    label: "our policy",
+                    url: "https://x.test/p"
+                },
+                Segment::Text(" and "),
+                Segment::Link {
+                    label: "more",
+                    url: "/m"
+                },
+                Segment::Text("."),
+            ]
+        );
+        assert!(refused.is_empty());
+        let (s, refused) = segments("[bad](javascript:alert(1)) [x] [](/a) [open");
+        assert_eq!(refused, ["javascript:alert(1"]);
+        assert_eq!(s[0], Segment::Text("bad"));
+        assert!(!s.iter().any(|x| matches!(x, Segment::Link { .. })));
+        assert_eq!(
+            segments("<img onerror=x>").0,
+            [Segment::Text("<img onerror=x>")]
+        );
     }
 }
