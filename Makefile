@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk setup dist demo test test-native test-wasm test-e2e size size-check bench bench-smoke lint screenshots clean
+.PHONY: trunk setup dist demo test test-native test-wasm test-e2e test-receiver receiver size size-check bench bench-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,13 +15,18 @@ dist: setup
 demo: dist
 	@bash scripts/demo.sh $(PORT)
 
-## Every test layer: native unit tests, wasm-bindgen tests in headless Chromium, end-to-end tests
-## in headless Chromium, size budgets, and one smoke run of the benchmark.
-test: setup lint test-native test-wasm dist size-check test-e2e bench-smoke
+## Every test layer: native unit tests, wasm-bindgen tests in headless Chromium, the consent-log
+## receiver's tests, end-to-end tests in headless Chromium, size budgets, one benchmark smoke run.
+test: setup lint test-native test-wasm test-receiver dist size-check test-e2e bench-smoke
+
+# The receiver is its own workspace (SQLite's C code does not build for wasm32).
+RECEIVER := CARGO_TARGET_DIR=$(CURDIR)/receiver/target cargo
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy -q --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo fmt --manifest-path receiver/Cargo.toml -- --check
+	$(RECEIVER) clippy -q --manifest-path receiver/Cargo.toml --all-targets -- -D warnings
 
 test-native:
 	cargo test -q --workspace
@@ -30,8 +35,19 @@ test-wasm:
 	cd core && wasm-pack test --headless --chrome
 	wasm-pack test --headless --chrome
 
-test-e2e:
+test-e2e: receiver
 	node --test --test-concurrency=1 tests/e2e/
+
+test-receiver:
+	$(RECEIVER) test -q --manifest-path receiver/Cargo.toml
+
+## The consent-log receiver (release): receiver/target/release/optin-receiver --help
+receiver:
+	$(RECEIVER) build -q --manifest-path receiver/Cargo.toml
+
+## Screenshots of banner and panel for the README (docs/screenshots/).
+screenshots: dist
+	node scripts/screenshots.mjs
 
 ## Brotli bytes a returning and a first-time visitor download.
 size:

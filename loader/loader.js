@@ -55,6 +55,83 @@ function storedChoiceLikely() {
   }
 }
 
+// Google Consent Mode v2. The default (every mapped type denied) is pushed the moment this script
+// runs, from the inline config, before any gated script and before a Google tag that follows
+// this script in the page (advanced mode: include optin.js without `defer`, before the tag).
+function gtagConsent(kind, values) {
+  window.dataLayer = window.dataLayer || [];
+  if (typeof window.gtag !== 'function') {
+    window.gtag = function () {
+      window.dataLayer.push(arguments);
+    };
+  }
+  window.gtag('consent', kind, values);
+}
+var consentModeDefaultSent = false;
+function consentModeDefault(configText) {
+  if (consentModeDefaultSent || !configText) return;
+  var mapping;
+  try {
+    mapping = JSON.parse(configText).googleConsentMode;
+  } catch (e) {
+    return; // the core reports the broken config
+  }
+  if (!mapping || typeof mapping !== 'object') return;
+  var values = { wait_for_update: 500 };
+  Object.keys(mapping).forEach(function (type) {
+    values[type] = 'denied';
+  });
+  consentModeDefaultSent = true;
+  gtagConsent('default', values);
+}
+function consentModeUpdate() {
+  if (!consentModeDefaultSent || !api.consent()) return;
+  gtagConsent('update', JSON.parse(optin_core.consent_mode_json()));
+}
+
+// The consent log (config `log.endpoint`): every stored choice's receipt is POSTed as text/plain
+// (no CORS preflight) with fetch keepalive, which, unlike sendBeacon, tells whether the log
+// stored it. Until it answers 2xx (or 409: already stored) the receipt waits in localStorage and
+// is sent again on the next page load; sendBeacon is the fallback where fetch is missing or
+// throws. Nothing here may block or break the page.
+var OUTBOX = 'optin.outbox';
+function sendReceipt(endpoint, receipt) {
+  outbox(receipt);
+  try {
+    fetch(endpoint, {
+      method: 'POST',
+      body: receipt,
+      keepalive: true,
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+    })
+      .then(function (r) {
+        if (r.ok || r.status === 409) outbox(null);
+      })
+      .catch(function () {});
+  } catch (e) {
+    if (navigator.sendBeacon) navigator.sendBeacon(endpoint, receipt);
+  }
+}
+function outbox(receipt) {
+  try {
+    if (receipt === undefined) return localStorage.getItem(OUTBOX);
+    if (receipt === null) localStorage.removeItem(OUTBOX);
+    else localStorage.setItem(OUTBOX, receipt);
+  } catch (e) {
+    return null;
+  }
+}
+var lastLogged = null;
+function logChoice() {
+  var endpoint = (api.config() || {}).log;
+  var receipt = optin_core.receipt_json();
+  if (!endpoint || !receipt) return;
+  var updated = JSON.parse(receipt).updatedAt;
+  if (updated === lastLogged) return;
+  lastLogged = updated;
+  sendReceipt(endpoint.endpoint, receipt);
+}
+
 function readConfig() {
   var url = script.getAttribute('data-config');
   if (url) {
@@ -66,6 +143,9 @@ function readConfig() {
   var inline = document.getElementById('optin-config');
   return Promise.resolve(inline ? inline.textContent : null);
 }
+// With an inline config placed before this script, the default goes out right now.
+var inlineConfig = document.getElementById('optin-config');
+consentModeDefault(inlineConfig && inlineConfig.textContent);
 
 // The core's wasm is inlined as one char per byte (see scripts/assemble-loader.mjs).
 function decode(chars) {
@@ -81,9 +161,17 @@ function act(fn) {
   });
 }
 
+// Without `defer` (Consent Mode advanced setup) this script runs before the body is parsed.
+var parsed = new Promise(function (resolve) {
+  if (document.readyState !== 'loading') resolve();
+  else document.addEventListener('DOMContentLoaded', resolve);
+});
+
 function showUi(view) {
   return ready.then(loadUi).then(function (u) {
-    u.show(view);
+    return parsed.then(function () {
+      u.show(view);
+    });
   });
 }
 
@@ -91,6 +179,11 @@ var api = {
   ready: ready,
   granted: function (category) {
     return started && optin_core.granted(String(category));
+  },
+  // The consent receipt (null before a choice): what the visitor chose, when, under which policy.
+  receipt: function () {
+    var json = started && optin_core.receipt_json();
+    return json ? JSON.parse(json) : null;
   },
   grantedService: function (category, service) {
     return started && optin_core.granted_service(String(category), String(service));
@@ -155,13 +248,22 @@ var api = {
   },
   // on('ready' | 'consent' | 'change', fn): fn(detail) after each such event; returns a
   // function that unsubscribes.
+  // `ready` subscribed after the start is called back at once (ready happens once per page).
   on: function (name, fn) {
     var type = 'optin:' + name;
+    var active = true;
     var listener = function (e) {
       fn(e.detail);
     };
-    document.addEventListener(type, listener);
+    if (name === 'ready' && started) {
+      Promise.resolve().then(function () {
+        if (active) fn(null);
+      });
+    } else {
+      document.addEventListener(type, listener);
+    }
     return function () {
+      active = false;
       document.removeEventListener(type, listener);
     };
   },
@@ -241,19 +343,26 @@ function syncSettingsButton() {
 }
 document.addEventListener('optin:change', function () {
   syncSettingsButton();
+  consentModeUpdate();
+  logChoice();
 });
 
 Promise.all([optin_core({ module_or_path: decode(CORE_WASM) }), readConfig()])
   .then(function (loaded) {
+    consentModeDefault(loaded[1]);
     var ask = optin_core.start(loaded[1]);
     started = true;
+    consentModeUpdate();
+    var pending = outbox();
+    var log = (api.config() || {}).log;
+    if (pending && log) sendReceipt(log.endpoint, pending);
     readyResolve(api);
     document.dispatchEvent(new CustomEvent('optin:ready'));
-    syncSettingsButton();
+    parsed.then(syncSettingsButton);
     if (ask) {
-      loadUi().then(function (u) {
+      Promise.all([loadUi(), parsed]).then(function (both) {
         // A choice may have been made meanwhile (the pre-load queue, the page's own code).
-        if (!api.consent()) u.show('banner');
+        if (!api.consent()) both[0].show('banner');
       });
     }
   })

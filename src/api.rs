@@ -23,6 +23,8 @@ extern "C" {
     pub fn language() -> Option<String>;
     #[wasm_bindgen(js_namespace = optin, js_name = choices)]
     fn choices_value() -> JsValue;
+    #[wasm_bindgen(js_namespace = optin, js_name = receipt)]
+    pub fn receipt() -> JsValue;
 }
 
 /// Grants exactly `categories`: ids and `category/service` pairs (required ones are granted by
@@ -35,6 +37,14 @@ pub fn accept(categories: &[String]) -> Promise {
 pub fn config() -> Option<Config> {
     let json = js_sys::JSON::stringify(&config_value()).ok()?.as_string()?;
     Config::parse(&json).ok().map(|p| p.config)
+}
+
+/// Whether the browser's Global Privacy Control signal is being honoured (the banner says so).
+pub fn gpc_honoured() -> bool {
+    js_sys::Reflect::get(&choices_value(), &"gpc".into())
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
 }
 
 /// The switches the panel starts from, and whether the stored choice predates a new revision.

@@ -73,17 +73,18 @@ pub fn app() -> Html {
         use_effect_with(state.view, move |view| {
             let was = std::mem::replace(&mut *last_view.borrow_mut(), *view);
             if was == View::Preferences {
-                match view {
-                    View::Banner => {
+                // Back to what opened the panel if it is still there (a page button), else to
+                // the banner's Preferences button (the banner was re-rendered).
+                match opener.borrow_mut().take().filter(|e| e.is_connected()) {
+                    Some(el) => {
+                        let _ = el.focus();
+                    }
+                    None if *view == View::Banner => {
                         if let Some(el) = banner_preferences.cast::<web_sys::Element>() {
                             dom::focus(&el);
                         }
                     }
-                    _ => {
-                        if let Some(el) = opener.borrow_mut().take().filter(|e| e.is_connected()) {
-                            let _ = el.focus();
-                        }
-                    }
+                    None => {}
                 }
             }
         });
@@ -128,6 +129,7 @@ pub fn app() -> Html {
                     on_accept_all={on_accept_all}
                     on_reject_all={on_reject_all}
                     on_close={on_close}
+                    has_record={!api::receipt().is_null()}
                 />
             }
         }

@@ -46,6 +46,9 @@ pub fn banner(props: &BannerProps) -> Html {
         <section {class} data-optin="banner" lang={props.model.lang.clone()} dir={props.model.dir}
             ref={section} aria-labelledby="optin-banner-title" aria-describedby="optin-banner-text">
             <h2 id="optin-banner-title" class="title">{ &texts.banner_title }</h2>
+            if props.model.gpc {
+                <p class="text notice" data-optin="gpc-notice">{ &texts.gpc_notice }</p>
+            }
             if let (true, Some(notice)) = (props.model.revised, &texts.revision_notice) {
                 <p class="text notice" data-optin="revision-notice">{ notice }</p>
             }

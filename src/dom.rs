@@ -47,7 +47,8 @@ pub fn on_document_event(name: &str, f: impl Fn() + 'static) {
 }
 
 /// Pads the page's scroll area at the top or bottom by `px` (0 removes it), so that the browser
-/// scrolls focused elements clear of the banner. Set through the CSSOM: allowed under a strict CSP.
+/// scrolls focused elements clear of the banner (WCAG 2.2, 2.4.11). Set through the CSSOM,
+/// which a strict CSP allows.
 pub fn pad_scroll_area(top: bool, px: f64) {
     let Some(root) = document().ok().and_then(|d| d.document_element()) else {
         return;
@@ -55,16 +56,21 @@ pub fn pad_scroll_area(top: bool, px: f64) {
     let Some(root) = root.dyn_ref::<HtmlElement>() else {
         return;
     };
-    let property = if top {
-        "scroll-padding-top"
+    // At the bottom, the page also gets that much padding at its end, so that even its last
+    // link can scroll clear of the banner (padding at the end moves nothing: no layout shift).
+    let properties: &[&str] = if top {
+        &["scroll-padding-top"]
     } else {
-        "scroll-padding-bottom"
+        &["scroll-padding-bottom", "padding-bottom"]
     };
     let style = root.style();
-    if px > 0.0 {
-        let _ = style.set_property(property, &[&*(px.ceil() as u32).to_string(), "px"].concat());
-    } else {
-        let _ = style.remove_property(property);
+    let value = [&*(px.ceil() as u32).to_string(), "px"].concat();
+    for property in properties {
+        if px > 0.0 {
+            let _ = style.set_property(property, &value);
+        } else {
+            let _ = style.remove_property(property);
+        }
     }
 }
 
@@ -120,5 +126,45 @@ pub fn trap_tab(container: &Element, event: &web_sys::KeyboardEvent) {
     } else if !event.shift_key() && (at_edge(&last) || outside) {
         event.prevent_default();
         focus(first.unchecked_ref());
+    }
+}
+
+/// Downloads `optin.receipt()` as a JSON file (the visitor's right of access and portability).
+pub fn download_receipt() {
+    let receipt = crate::api::receipt();
+    let Some(json) =
+        js_sys::JSON::stringify_with_replacer_and_space(&receipt, &JsValue::NULL, &2.into())
+            .ok()
+            .and_then(|s| s.as_string())
+    else {
+        return;
+    };
+    let id = js_sys::Reflect::get(&receipt, &"id".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let parts = js_sys::Array::of1(&JsValue::from_str(&json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = document().and_then(|d| d.create_element("a")) {
+        let _ = a.set_attribute("href", &url);
+        let _ = a.set_attribute("download", &["consent-record-", &id, ".json"].concat());
+        if let Some(a) = a.dyn_ref::<HtmlElement>() {
+            a.click();
+        }
+    }
+    // Revoked a little later: revoking at once can cancel the download in some browsers.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
     }
 }

@@ -15,6 +15,8 @@ pub struct Model {
     pub categories: Vec<CategoryView>,
     /// The stored choice predates the config's revision: the banner says what changed.
     pub revised: bool,
+    /// A Global Privacy Control signal keeps some categories off: the banner says so.
+    pub gpc: bool,
     /// `ltr` or `rtl`, from the language.
     pub dir: &'static str,
     /// Banner layout class (`bar-bottom`, `box-center`, …) and colour theme (`auto`, …).
@@ -54,6 +56,7 @@ impl Model {
             privacy_policy_url: config.privacy_policy_url.clone(),
             categories,
             revised: false,
+            gpc: false,
             dir: if is_rtl(lang) { "rtl" } else { "ltr" },
             layout: config.layout.clone(),
             theme: config.theme.clone(),
@@ -66,6 +69,7 @@ impl Model {
         let lang = api::language().unwrap_or_else(|| "en".to_owned());
         let mut model = Model::new(&config, &lang);
         model.revised = api::choices().is_some_and(|(_, revised)| revised);
+        model.gpc = api::gpc_honoured();
         Some(model)
     }
 }

@@ -26,6 +26,8 @@ pub struct PreferencesProps {
     pub on_accept_all: Callback<()>,
     pub on_reject_all: Callback<()>,
     pub on_close: Callback<()>,
+    /// A choice is stored: the visitor can download its receipt (right of access).
+    pub has_record: bool,
 }
 
 #[function_component(Preferences)]
@@ -75,6 +77,14 @@ pub fn preferences(props: &PreferencesProps) -> Html {
                     { choice_button("accept-all", &texts.accept_all, &props.on_accept_all) }
                     { choice_button("reject-all", &texts.reject_all, &props.on_reject_all) }
                 </div>
+                if props.has_record {
+                    <p class="download">
+                        <button type="button" class="link" data-optin="download-record"
+                            onclick={Callback::from(|_: MouseEvent| dom::download_receipt())}>
+                            { &texts.download_record }
+                        </button>
+                    </p>
+                }
             </div>
         </div>
     }

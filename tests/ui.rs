@@ -50,8 +50,9 @@ window.optin = {
       services[c.id] = {};
       for (const s of c.services || []) services[c.id][s.id] = window.optin.grantedService(c.id, s.id);
     }
-    return { categories, services, revised: false };
+    return { categories, services, revised: false, gpc: false };
   },
+  receipt: () => null,
   acceptAll: () => { window.__calls.push('acceptAll'); return Promise.resolve(); },
   rejectAll: () => { window.__calls.push('rejectAll'); return Promise.resolve(); },
   accept: (cats) => { window.__calls.push('accept:' + cats.join('+')); return Promise.resolve(); },

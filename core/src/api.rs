@@ -26,11 +26,18 @@ struct Widget {
     stored: Stored,
     /// Allowed for this page view only (a placeholder's "Load content"): `cat` or `cat/svc`.
     page_only: Vec<String>,
+    /// The browser sends a Global Privacy Control signal.
+    gpc_seen: bool,
 }
 
 impl Widget {
     fn access(&self) -> Access {
         Access::new(&self.config, self.stored.valid(), &self.page_only)
+    }
+
+    /// The signal is honoured and some category is marked as sale or sharing of data.
+    fn gpc_applies(&self) -> bool {
+        self.gpc_seen && self.config.honor_gpc && self.config.categories.iter().any(|c| c.gpc)
     }
 }
 
@@ -77,6 +84,7 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
                 store,
                 stored,
                 page_only: Vec::new(),
+                gpc_seen: gpc_signal(),
             })
             .is_none()
     });
@@ -185,12 +193,13 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
         let record = consent::record_choice(
             &w.config,
             w.stored.previous(),
-            consent::choices(&w.config, method, &accepted),
+            consent::choices(&w.config, method, &accepted, w.gpc_applies()),
             method,
             consent::Context {
                 now: js_sys::Date::now(),
                 lang: &w.lang,
                 new_id: new_uuid(),
+                gpc: w.gpc_seen,
             },
         );
         w.store.write(&record.to_json());
@@ -231,6 +240,7 @@ pub fn choices_json() -> Option<String> {
             .raw("categories", &grants_object(&access.categories))
             .raw("services", &services.finish())
             .bool("revised", revised)
+            .bool("gpc", w.gpc_applies())
             .finish()
     })
 }
@@ -323,6 +333,68 @@ pub fn settings_label() -> Option<String> {
 #[wasm_bindgen]
 pub fn lang() -> Option<String> {
     with_widget(|w| w.lang.clone())
+}
+
+/// Google Consent Mode v2 values for every mapped consent type under the current access, as a
+/// `gtag('consent', 'update', …)` argument: `{"ad_storage":"denied", …}`.
+#[wasm_bindgen]
+pub fn consent_mode_json() -> Option<String> {
+    with_widget(|w| {
+        let access = w.access();
+        let mut values = ObjectWriter::new();
+        for (consent_type, target) in &w.config.google_consent_mode {
+            let on = match target.split_once('/') {
+                Some((c, s)) => access.service(c, s),
+                None => access.category(target),
+            };
+            values = values.str(
+                consent_type,
+                if on == Some(true) {
+                    "granted"
+                } else {
+                    "denied"
+                },
+            );
+        }
+        values.finish()
+    })
+}
+
+/// The consent receipt: the stored record plus the policy it was given under and the site, for
+/// the visitor to download and for the site's consent log (`log.endpoint`).
+#[wasm_bindgen]
+pub fn receipt_json() -> Option<String> {
+    with_widget(|w| {
+        let record = w.stored.valid()?.to_json();
+        let site = web_sys::window()
+            .and_then(|win| win.location().origin().ok())
+            .unwrap_or_default();
+        let policy = match &w.config.privacy_policy_url {
+            Some(url) => {
+                let mut quoted = String::new();
+                crate::json::push_str(&mut quoted, url);
+                quoted
+            }
+            None => "null".to_owned(),
+        };
+        // The record's JSON object, extended with two more fields.
+        let mut receipt = record[..record.len() - 1].to_owned();
+        receipt.push_str(",\"policyUrl\":");
+        receipt.push_str(&policy);
+        receipt.push_str(",\"site\":");
+        crate::json::push_str(&mut receipt, &site);
+        receipt.push('}');
+        Some(receipt)
+    })
+    .flatten()
+}
+
+/// `navigator.globalPrivacyControl === true`
+fn gpc_signal() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"globalPrivacyControl".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
 }
 
 fn html_lang() -> Option<String> {

@@ -24,6 +24,16 @@ pub const LAYOUTS: &[&str] = &[
 ];
 pub const THEMES: &[&str] = &["auto", "light", "dark"];
 pub const SETTINGS_BUTTON: &[&str] = &["off", "bottom-left", "bottom-right"];
+/// The consent types of Google Consent Mode v2.
+pub const CONSENT_TYPES: &[&str] = &[
+    "ad_storage",
+    "analytics_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -45,6 +55,12 @@ pub struct Config {
     /// The floating button that reopens the panel after a choice: `off` (default),
     /// `bottom-left` or `bottom-right`.
     pub settings_button: String,
+    /// Google Consent Mode v2: consent type (`ad_storage`, …) -> category id or `category/service`.
+    pub google_consent_mode: Vec<(String, String)>,
+    /// Honour the browser's Global Privacy Control signal (default true).
+    pub honor_gpc: bool,
+    /// Where each choice's receipt is sent (`log.endpoint`), if anywhere.
+    pub log_endpoint: Option<String>,
     /// Reload the page when a visitor withdraws a category whose scripts already ran on it
     /// (a script cannot be unloaded). Default true.
     pub reload_on_withdraw: bool,
@@ -58,6 +74,9 @@ pub struct Category {
     pub id: String,
     /// Always granted, shown locked on (strictly necessary cookies need no consent).
     pub required: bool,
+    /// Sale or sharing of personal data: a Global Privacy Control signal keeps it off unless the
+    /// visitor switches it on explicitly.
+    pub gpc: bool,
     pub services: Vec<Service>,
 }
 
@@ -160,6 +179,7 @@ const SERVICE: Shape = Shape::Obj(&[
 const CATEGORY: Shape = Shape::Obj(&[
     ("id", Shape::Str, true),
     ("required", Shape::Bool, false),
+    ("gpc", Shape::Bool, false),
     ("services", Shape::List(&SERVICE), false),
 ]);
 const CATEGORY_TEXTS: Shape = Shape::Obj(&[
@@ -201,6 +221,9 @@ const CONFIG: Shape = Shape::Obj(&[
     ("layout", Shape::Str, false),
     ("theme", Shape::Str, false),
     ("settingsButton", Shape::Str, false),
+    ("googleConsentMode", Shape::Map(&Shape::Str), false),
+    ("honorGpc", Shape::Bool, false),
+    ("log", Shape::Obj(&[("endpoint", Shape::Str, true)]), false),
     ("categories", Shape::List(&CATEGORY), true),
     ("texts", Shape::Map(&TEXTS), false),
 ]);
@@ -315,6 +338,15 @@ impl Config {
             theme: text(v, "theme").unwrap_or_else(|| THEMES[0].to_owned()),
             settings_button: text(v, "settingsButton")
                 .unwrap_or_else(|| SETTINGS_BUTTON[0].to_owned()),
+            google_consent_mode: entries(v, "googleConsentMode")
+                .iter()
+                .filter_map(|(k, t)| match t {
+                    Value::Str(t) => Some((k.clone(), t.clone())),
+                    _ => None,
+                })
+                .collect(),
+            honor_gpc: field(v, "honorGpc") != Some(&Value::Bool(false)),
+            log_endpoint: field(v, "log").and_then(|l| text(l, "endpoint")),
             categories: list(v, "categories").iter().map(Category::read).collect(),
             texts: entries(v, "texts")
                 .iter()
@@ -354,6 +386,30 @@ impl Config {
             }
         }
         check_url(self.privacy_policy_url.as_deref(), "privacyPolicyUrl")?;
+        for (consent_type, target) in &self.google_consent_mode {
+            let path = join("googleConsentMode", consent_type);
+            if !CONSENT_TYPES.contains(&consent_type.as_str()) {
+                let mut m = String::from("is not a consent type; expected one of: ");
+                m.push_str(&CONSENT_TYPES.join(", "));
+                return Err(error(&path, &m));
+            }
+            let (category, service) = match target.split_once('/') {
+                Some((c, s)) => (c, Some(s)),
+                None => (target.as_str(), None),
+            };
+            let known = self
+                .category(category)
+                .is_some_and(|c| service.is_none_or(|s| c.services.iter().any(|x| x.id == s)));
+            if !known {
+                return Err(error(
+                    &path,
+                    "names no category (or category/service) in `categories`",
+                ));
+            }
+        }
+        if let Some(endpoint) = &self.log_endpoint {
+            check_url(Some(endpoint), "log.endpoint")?;
+        }
         for (path, value, allowed) in [
             ("layout", &self.layout, LAYOUTS),
             ("theme", &self.theme, THEMES),
@@ -423,6 +479,7 @@ impl Category {
         Category {
             id: text(v, "id").unwrap_or_default(),
             required: field(v, "required") == Some(&Value::Bool(true)),
+            gpc: field(v, "gpc") == Some(&Value::Bool(true)),
             services: list(v, "services").iter().map(Service::read).collect(),
         }
     }
@@ -586,6 +643,23 @@ mod tests {
         assert_eq!(e.path, "texts.en.categories.b");
         let e = parse(r#"{"categories":[{"id":"a"}],"expiresAfterDays":0}"#).unwrap_err();
         assert_eq!(e.path, "expiresAfterDays");
+        let e = parse(r#"{"categories":[{"id":"a"}],"googleConsentMode":{"ad_storage":"b"}}"#)
+            .unwrap_err();
+        assert_eq!(e.path, "googleConsentMode.ad_storage");
+        let e =
+            parse(r#"{"categories":[{"id":"a"}],"googleConsentMode":{"ads":"a"}}"#).unwrap_err();
+        assert_eq!(e.path, "googleConsentMode.ads");
+        let e =
+            parse(r#"{"categories":[{"id":"a"}],"log":{"endpoint":"javascript:x"}}"#).unwrap_err();
+        assert_eq!(e.path, "log.endpoint");
+        let ok = parse(
+            r#"{"categories":[{"id":"a","gpc":true,"services":[{"id":"s"}]}],"honorGpc":false,
+                "googleConsentMode":{"ad_storage":"a/s"},"log":{"endpoint":"/log"}}"#,
+        )
+        .unwrap()
+        .config;
+        assert!(ok.categories[0].gpc && !ok.honor_gpc);
+        assert_eq!(ok.log_endpoint.as_deref(), Some("/log"));
         let e = parse(r#"{"categories":[{"id":"a"}],"layout":"popup"}"#).unwrap_err();
         assert_eq!(e.path, "layout");
         assert!(e.message.contains("box-center"), "{e}");

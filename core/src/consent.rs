@@ -65,6 +65,8 @@ pub struct Record {
     pub method: Method,
     /// The language the banner or panel was shown in.
     pub lang: String,
+    /// The browser sent a Global Privacy Control signal when the choice was made.
+    pub gpc: bool,
 }
 
 const RECORD_FIELDS: &[&str] = &[
@@ -78,6 +80,7 @@ const RECORD_FIELDS: &[&str] = &[
     "services",
     "method",
     "lang",
+    "gpc",
 ];
 
 fn grants_json(grants: &[(String, bool)]) -> String {
@@ -121,6 +124,7 @@ impl Record {
             .raw("services", &services.finish())
             .str("method", self.method.as_str())
             .str("lang", &self.lang)
+            .bool("gpc", self.gpc)
             .finish()
     }
 
@@ -181,6 +185,12 @@ impl Record {
             services,
             method: Method::parse(&string("method")?).ok_or("method")?,
             lang: string("lang")?,
+            // Added after the first records were written: absent reads as no signal seen.
+            gpc: match v.get("gpc") {
+                None => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err("gpc"),
+            },
         })
     }
 }
@@ -436,18 +446,21 @@ pub fn granted(config: &Config, record: Option<&Record>, category: &str) -> bool
 
 /// What a choice grants. `accepted` (for `Custom`) lists category ids and `category/service`
 /// pairs; unknown ones are ignored. Required categories are always on. Services are listed only
-/// for categories that are not granted as a whole.
+/// for categories that are not granted as a whole. With a Global Privacy Control signal
+/// honoured (`gpc`), "accept all" leaves the categories marked `gpc` off: only an explicit
+/// custom choice grants them.
 pub fn choices(
     config: &Config,
     method: Method,
     accepted: &[String],
+    gpc: bool,
 ) -> (Grants, Vec<(String, Grants)>) {
     let mut categories = Grants::new();
     let mut services = Vec::new();
     for c in &config.categories {
         let on = c.required
             || match method {
-                Method::AcceptAll => true,
+                Method::AcceptAll => !(gpc && c.gpc),
                 Method::RejectAll => false,
                 Method::Custom => accepted.contains(&c.id),
             };
@@ -496,6 +509,8 @@ pub fn accepted_with(access: &Access, extra: Option<(&str, &str)>) -> Vec<String
 pub struct Context<'a> {
     pub now: f64,
     pub lang: &'a str,
+    /// A Global Privacy Control signal was seen.
+    pub gpc: bool,
     /// A fresh UUID, used when there is no previous record to continue.
     pub new_id: String,
 }
@@ -525,6 +540,7 @@ pub fn record_choice(
         services,
         method,
         lang: ctx.lang.to_owned(),
+        gpc: ctx.gpc,
     }
 }
 
@@ -565,12 +581,13 @@ mod tests {
         record_choice(
             &c,
             None,
-            choices(&c, method, &accepted),
+            choices(&c, method, &accepted, false),
             method,
             Context {
                 now: NOW,
                 lang: "en",
                 new_id: uuid_v4([7; 16]),
+                gpc: false,
             },
         )
     }
@@ -582,13 +599,13 @@ mod tests {
     #[test]
     fn choices_follow_the_method_and_keep_required_on() {
         let c = config();
-        let (all, services) = choices(&c, Method::AcceptAll, &[]);
+        let (all, services) = choices(&c, Method::AcceptAll, &[], false);
         assert!(all.iter().all(|(_, v)| *v));
         assert!(services.is_empty());
-        let (none, _) = choices(&c, Method::RejectAll, &[]);
+        let (none, _) = choices(&c, Method::RejectAll, &[], false);
         assert_eq!(lookup(&none, "necessary"), Some(true));
         assert_eq!(lookup(&none, "analytics"), Some(false));
-        let (some, _) = choices(&c, Method::Custom, &["social".into(), "nope".into()]);
+        let (some, _) = choices(&c, Method::Custom, &["social".into(), "nope".into()], false);
         assert_eq!(
             (lookup(&some, "analytics"), lookup(&some, "social")),
             (Some(false), Some(true))
@@ -719,12 +736,13 @@ mod tests {
         let second = record_choice(
             &c,
             Some(&first),
-            choices(&c, Method::RejectAll, &[]),
+            choices(&c, Method::RejectAll, &[], false),
             Method::RejectAll,
             Context {
                 now: NOW + 5000.0,
                 lang: "de",
                 new_id: "other".into(),
+                gpc: false,
             },
         );
         assert_eq!(second.id, first.id);
@@ -741,7 +759,7 @@ mod tests {
     fn services_are_granted_by_their_category_one_by_one_or_for_the_page() {
         let c = config();
         let accepted = vec!["analytics/ga".to_string(), "social/nope".to_string()];
-        let (cats, services) = choices(&c, Method::Custom, &accepted);
+        let (cats, services) = choices(&c, Method::Custom, &accepted, false);
         assert_eq!(lookup(&cats, "analytics"), Some(false));
         assert_eq!(
             services,
@@ -756,6 +774,7 @@ mod tests {
                 now: NOW,
                 lang: "en",
                 new_id: uuid_v4([1; 16]),
+                gpc: false,
             },
         );
         let json = stored(&r);
@@ -796,6 +815,22 @@ mod tests {
         assert_eq!(a.service("b", "x"), Some(true));
         assert!(revised);
         assert!(Access::from_choices_json(r#"{"categories":{}}"#).is_none());
+    }
+
+    #[test]
+    fn gpc_keeps_marked_categories_out_of_accept_all_but_not_out_of_a_custom_choice() {
+        let c = Config::parse(r#"{"categories":[{"id":"a"},{"id":"ads","gpc":true}]}"#)
+            .unwrap()
+            .config;
+        let (all, _) = choices(&c, Method::AcceptAll, &[], true);
+        assert_eq!(
+            (lookup(&all, "a"), lookup(&all, "ads")),
+            (Some(true), Some(false))
+        );
+        let (all, _) = choices(&c, Method::AcceptAll, &[], false);
+        assert_eq!(lookup(&all, "ads"), Some(true));
+        let (custom, _) = choices(&c, Method::Custom, &["ads".into()], true);
+        assert_eq!(lookup(&custom, "ads"), Some(true));
     }
 
     #[test]

@@ -158,12 +158,13 @@ mod tests {
             let r = record_choice(
                 &config,
                 None,
-                choices(&config, Method::Custom, &accepted),
+                choices(&config, Method::Custom, &accepted, false),
                 Method::Custom,
                 Context {
                     now: 1_764_076_736_000.0,
                     lang: "en",
                     new_id: "x".into(),
+                    gpc: false,
                 },
             );
             Access::new(&config, Some(&r), &[])

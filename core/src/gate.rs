@@ -132,12 +132,13 @@ mod tests {
         let record = record_choice(
             &config,
             None,
-            choices(&config, Method::Custom, &accepted),
+            choices(&config, Method::Custom, &accepted, false),
             Method::Custom,
             Context {
                 now: 1_764_076_736_000.0,
                 lang: "en",
                 new_id: "x".into(),
+                gpc: false,
             },
         );
         Access::new(&config, Some(&record), &[])

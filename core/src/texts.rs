@@ -231,9 +231,23 @@ pub fn segments(text: &str) -> (Vec<Segment<'_>>, Vec<&str>) {
         let Some((label, tail)) = after.split_once("](") else {
             break;
         };
-        let Some((url, remaining)) = tail.split_once(')') else {
+        // The URL ends at the `)` that balances its own parentheses, as in CommonMark.
+        let mut depth = 0usize;
+        let Some(end) = tail.bytes().position(|b| match b {
+            b'(' => {
+                depth += 1;
+                false
+            }
+            b')' if depth == 0 => true,
+            b')' => {
+                depth -= 1;
+                false
+            }
+            _ => false,
+        }) else {
             break;
         };
+        let (url, remaining) = (&tail[..end], &tail[end + 1..]);
         if label.contains('[') || label.is_empty() {
             out.push(Segment::Text(&rest[..open + 1]));
             rest = after;
@@ -325,9 +339,19 @@ mod tests {
         );
         assert!(refused.is_empty());
         let (s, refused) = segments("[bad](javascript:alert(1)) [x] [](/a) [open");
-        assert_eq!(refused, ["javascript:alert(1"]);
+        assert_eq!(refused, ["javascript:alert(1)"]);
         assert_eq!(s[0], Segment::Text("bad"));
         assert!(!s.iter().any(|x| matches!(x, Segment::Link { .. })));
+        let (s, _) = segments("Click [bad](javascript:alert(1)) now.");
+        assert_eq!(
+            s,
+            [
+                Segment::Text("Click "),
+                Segment::Text("bad"),
+                Segment::Text(" now.")
+            ]
+        );
+
         assert_eq!(
             segments("<img onerror=x>").0,
             [Segment::Text("<img onerror=x>")]

@@ -85,12 +85,13 @@ fn activate_with(accepted: &[&str]) {
     let record = consent::record_choice(
         &config,
         None,
-        consent::choices(&config, Method::Custom, &accepted),
+        consent::choices(&config, Method::Custom, &accepted, false),
         Method::Custom,
         consent::Context {
             now: js_sys::Date::now(),
             lang: "en",
             new_id: "test".into(),
+            gpc: false,
         },
     );
     let access = Access::new(&config, Some(&record), &[]);

@@ -36,7 +36,7 @@ const BODY = [
 const GATED_SRCS = ['/fixtures/a.js', '/fixtures/b.js'];
 const ANALYTICS_RUNS = ['a', 'inline'];
 const ALL_RUNS = ['a', 'inline', 'b'];
-const RECORD_KEYS = ['schema', 'id', 'revision', 'givenAt', 'updatedAt', 'expiresAt', 'categories', 'services', 'method', 'lang'];
+const RECORD_KEYS = ['schema', 'id', 'revision', 'givenAt', 'updatedAt', 'expiresAt', 'categories', 'services', 'method', 'lang', 'gpc'];
 
 const A_HOST = 'a.optin.test';
 const B_HOST = 'b.optin.test';
@@ -53,7 +53,7 @@ const iso = (ms) => new Date(ms).toISOString();
  * given/updated default to 10 days ago, expires to updated + 182 days.
  */
 function record({
-  revision = 1, method = 'accept-all', categories, services = {}, lang = 'en',
+  revision = 1, method = 'accept-all', categories, services = {}, lang = 'en', gpc = false,
   givenDays = -10, updatedDays = givenDays, expiresDays = updatedDays + 182, now = Date.now(), id = crypto.randomUUID(),
 } = {}) {
   const cats = categories || {
@@ -72,6 +72,7 @@ function record({
     services,
     method,
     lang,
+    gpc,
   };
 }
 

@@ -1,0 +1,861 @@
+//! The HTTP side: routes, CORS, status codes, and the tiny_http server with its worker threads.
+//!
+//! `handle` is the whole request-to-reply decision, free of sockets, so every status code is
+//! unit-tested against an in-memory store; `start` wires it to tiny_http. The order of checks
+//! is deliberate: the Origin is judged before anything is read, the declared length before the
+//! body, and the store is touched only by a receipt that passed every check, so a 4xx never
+//! stores anything. Nothing about the sender (address, user agent) is kept or logged.
+
+use crate::receipt::{self, Receipt};
+use crate::store::{Inserted, ReceiptStore};
+use crate::time;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+/// Largest accepted body, in bytes.
+pub const MAX_BODY: usize = 8 * 1024;
+/// How long browsers may cache a preflight answer (Chromium caps it at 2 hours).
+const PREFLIGHT_MAX_AGE: &str = "7200";
+
+/// The store shared by the worker threads.
+pub type SharedStore = Mutex<Box<dyn ReceiptStore>>;
+
+/// The origins allowed to send receipts from a browser (`--origin`).
+#[derive(Debug, Clone, Default)]
+pub struct Origins(Vec<String>);
+
+impl Origins {
+    /// Reads `--origin` values; a trailing `/` is dropped and scheme and host are lowercased, so
+    /// `https://Example.com/` is written the way browsers send it.
+    pub fn parse<S: AsRef<str>>(list: &[S]) -> Result<Origins, String> {
+        let mut out: Vec<String> = Vec::new();
+        for raw in list {
+            let raw = raw.as_ref();
+            let origin = raw.strip_suffix('/').unwrap_or(raw).to_ascii_lowercase();
+            if !receipt::is_origin(&origin) {
+                return Err(format!(
+                    "--origin {raw:?} is not an origin like https://example.com \
+                     (scheme, host and optional port; no path)"
+                ));
+            }
+            if !out.contains(&origin) {
+                out.push(origin);
+            }
+        }
+        Ok(Origins(out))
+    }
+
+    pub fn allows(&self, origin: &str) -> bool {
+        self.0.iter().any(|o| o == origin)
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// What `handle` needs to know about a request, whatever the server library.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    /// The request target; a query string is ignored.
+    pub path: &'a str,
+    pub origin: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub content_encoding: Option<&'a str>,
+    /// The declared `Content-Length` (`None` for a chunked body).
+    pub content_length: Option<usize>,
+}
+
+/// A response, and the reason for a 4xx or 5xx (for the log line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+    pub error: Option<String>,
+}
+
+impl Reply {
+    fn json(status: u16, body: String) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type", "application/json".into())],
+            body,
+            error: None,
+        }
+    }
+
+    fn error(status: u16, message: impl Into<String>) -> Reply {
+        let message = message.into();
+        let mut reply = Reply::json(status, serde_json::json!({ "error": message }).to_string());
+        reply.error = Some(message);
+        reply
+    }
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The `error` of a 4xx/5xx body, for tests.
+    pub fn error_message(&self) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(&self.body).ok()?;
+        v.get("error")?.as_str().map(str::to_owned)
+    }
+}
+
+/// Decides the reply to one request. `body` is read only for a POST that passed the header
+/// checks, and never past `MAX_BODY + 1` bytes.
+pub fn handle(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: &Origins) -> Reply {
+    let path = req.path.split('?').next().unwrap_or_default();
+    match path {
+        "/health" => match req.method {
+            "GET" | "HEAD" => Reply {
+                status: 200,
+                headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+                body: "ok".into(),
+                error: None,
+            },
+            _ => Reply::error(405, format!("{} is not allowed on /health", req.method))
+                .header("Allow", "GET, HEAD"),
+        },
+        "/receipts" => {
+            let reply = match req.method {
+                "POST" => receive(req, body, store, origins),
+                "OPTIONS" => preflight(req, origins),
+                _ => Reply::error(405, format!("{} is not allowed on /receipts", req.method))
+                    .header("Allow", "OPTIONS, POST"),
+            };
+            cors(reply, req.origin, origins)
+        }
+        _ => Reply::error(404, "no such path (POST /receipts, GET /health)"),
+    }
+}
+
+/// Adds `Access-Control-Allow-Origin` for an allowed origin; `Vary: Origin` always, since the
+/// answer depends on it.
+fn cors(reply: Reply, origin: Option<&str>, origins: &Origins) -> Reply {
+    let reply = reply.header("Vary", "Origin");
+    match origin {
+        Some(o) if origins.allows(o) => reply.header("Access-Control-Allow-Origin", o),
+        _ => reply,
+    }
+}
+
+fn not_allowed(origin: &str) -> Reply {
+    Reply::error(
+        403,
+        format!("origin {origin:?} is not allowed to send receipts"),
+    )
+}
+
+fn preflight(req: &Request, origins: &Origins) -> Reply {
+    let reply = Reply {
+        status: 204,
+        headers: vec![("Allow", "OPTIONS, POST".into())],
+        body: String::new(),
+        error: None,
+    };
+    match req.origin {
+        None => reply,
+        Some(o) if origins.allows(o) => reply
+            .header("Access-Control-Allow-Methods", "POST")
+            .header("Access-Control-Allow-Headers", "Content-Type")
+            .header("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
+        Some(o) => not_allowed(o),
+    }
+}
+
+/// `Content-Type` must be `application/json` or `text/plain` (what `sendBeacon` sends for a
+/// string), with no charset or UTF-8.
+fn content_type_ok(value: Option<&str>) -> bool {
+    let Some(value) = value else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    let essence_ok = essence.eq_ignore_ascii_case("application/json")
+        || essence.eq_ignore_ascii_case("text/plain");
+    essence_ok
+        && parts.all(|param| match param.split_once('=') {
+            Some((name, v)) if name.trim().eq_ignore_ascii_case("charset") => {
+                let v = v.trim().trim_matches('"');
+                v.eq_ignore_ascii_case("utf-8") || v.eq_ignore_ascii_case("utf8")
+            }
+            _ => true,
+        })
+}
+
+fn receive(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: &Origins) -> Reply {
+    if let Some(origin) = req.origin {
+        if !origins.allows(origin) {
+            return not_allowed(origin);
+        }
+    }
+    if let Some(enc) = req
+        .content_encoding
+        .filter(|e| !e.trim().eq_ignore_ascii_case("identity"))
+    {
+        return Reply::error(
+            415,
+            format!("Content-Encoding {enc:?} is not supported: send the receipt uncompressed"),
+        );
+    }
+    if !content_type_ok(req.content_type) {
+        return Reply::error(
+            415,
+            format!(
+                "Content-Type must be application/json or text/plain (UTF-8), not {:?}",
+                req.content_type.unwrap_or("")
+            ),
+        );
+    }
+    let too_large = || Reply::error(413, format!("the body is larger than {MAX_BODY} bytes"));
+    if req.content_length.is_some_and(|n| n > MAX_BODY) {
+        return too_large();
+    }
+    let mut bytes = Vec::with_capacity(req.content_length.unwrap_or(1024).min(MAX_BODY));
+    if let Err(e) = body.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes) {
+        return Reply::error(400, format!("the body could not be read: {e}"));
+    }
+    if bytes.len() > MAX_BODY {
+        return too_large();
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Reply::error(400, "the body is not UTF-8 text");
+    };
+    let receipt = match Receipt::parse(text) {
+        Ok(r) => r,
+        Err(message) => return Reply::error(400, message),
+    };
+    if let Some(origin) = req.origin {
+        if receipt.site != origin {
+            return Reply::error(
+                400,
+                format!(
+                    "field \"site\": {:?} is not the request's Origin {origin:?}",
+                    receipt.site
+                ),
+            );
+        }
+    }
+    match lock(store).insert(&receipt) {
+        Ok(Inserted::Stored) => Reply::json(201, r#"{"stored":true}"#.into()),
+        Ok(Inserted::Replayed) => Reply::error(
+            409,
+            format!(
+                "receipt {} updated at {} is already stored",
+                receipt.id,
+                time::format_iso(receipt.updated_at)
+            ),
+        ),
+        Err(e) => {
+            let mut reply = Reply::error(500, "the receipt could not be stored; try again later");
+            reply.error = Some(format!("store: {e}"));
+            reply
+        }
+    }
+}
+
+/// A panic while holding the lock leaves the store usable: each insert is its own transaction.
+fn lock(store: &SharedStore) -> MutexGuard<'_, Box<dyn ReceiptStore>> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A running server: its address, and its worker threads.
+pub struct Running {
+    server: Arc<tiny_http::Server>,
+    addr: SocketAddr,
+    workers: Vec<JoinHandle<Result<(), String>>>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Running {
+    /// The address actually bound (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until the listener fails (then `Err`, so a supervisor can restart the process).
+    pub fn wait(self) -> Result<(), String> {
+        let mut result = Ok(());
+        for worker in self.workers {
+            let outcome = worker
+                .join()
+                .unwrap_or_else(|_| Err("a worker thread panicked".into()));
+            result = result.and(outcome);
+        }
+        result
+    }
+
+    /// Lets the workers finish the requests they hold, then stops them.
+    pub fn stop(self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// Binds `listen` (e.g. `127.0.0.1:8787`, port 0 for any) and serves with `workers` threads.
+pub fn start(
+    listen: &str,
+    store: Box<dyn ReceiptStore>,
+    origins: Origins,
+    workers: usize,
+) -> Result<Running, String> {
+    let server =
+        tiny_http::Server::http(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = server
+        .server_addr()
+        .to_ip()
+        .ok_or_else(|| format!("{listen} is not an IP address"))?;
+    let server = Arc::new(server);
+    let store = Arc::new(Mutex::new(store));
+    let origins = Arc::new(origins);
+    let stopping = Arc::new(AtomicBool::new(false));
+    let workers = workers.max(1);
+    let handles = (0..workers)
+        .map(|i| {
+            let (server, store, origins, stopping) = (
+                server.clone(),
+                store.clone(),
+                origins.clone(),
+                stopping.clone(),
+            );
+            std::thread::Builder::new()
+                .name(format!("receiver-{i}"))
+                .spawn(move || work(&server, &store, &origins, &stopping, workers))
+                .map_err(|e| format!("cannot start a worker thread: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Running {
+        server,
+        addr,
+        workers: handles,
+        stopping,
+    })
+}
+
+fn work(
+    server: &tiny_http::Server,
+    store: &SharedStore,
+    origins: &Origins,
+    stopping: &AtomicBool,
+    workers: usize,
+) -> Result<(), String> {
+    loop {
+        match server.recv() {
+            Ok(rq) => serve_one(rq, store, origins),
+            Err(_) if stopping.load(Ordering::SeqCst) => return Ok(()),
+            Err(e) => {
+                // tiny_http's accept loop has ended: no request will come any more.
+                stopping.store(true, Ordering::SeqCst);
+                for _ in 0..workers {
+                    server.unblock();
+                }
+                return Err(format!("the listener failed: {e}"));
+            }
+        }
+    }
+}
+
+fn header<'a>(rq: &'a tiny_http::Request, name: &'static str) -> Option<&'a str> {
+    rq.headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.as_str())
+}
+
+fn serve_one(mut rq: tiny_http::Request, store: &SharedStore, origins: &Origins) {
+    let started = Instant::now();
+    let method = rq.method().as_str().to_owned();
+    let path = rq.url().to_owned();
+    let origin = header(&rq, "Origin").map(str::to_owned);
+    let content_type = header(&rq, "Content-Type").map(str::to_owned);
+    let content_encoding = header(&rq, "Content-Encoding").map(str::to_owned);
+    let req = Request {
+        method: &method,
+        path: &path,
+        origin: origin.as_deref(),
+        content_type: content_type.as_deref(),
+        content_encoding: content_encoding.as_deref(),
+        content_length: rq.body_length(),
+    };
+    let reply = handle(&req, rq.as_reader(), store, origins);
+    log(&req, &reply, started);
+    let mut response = tiny_http::Response::from_data(reply.body.into_bytes())
+        .with_status_code(reply.status)
+        .with_header(header_line("Cache-Control", "no-store"))
+        .with_header(header_line("X-Content-Type-Options", "nosniff"));
+    for (name, value) in &reply.headers {
+        response.add_header(header_line(name, value));
+    }
+    // A client that went away is not the server's problem.
+    let _ = rq.respond(response);
+}
+
+fn header_line(name: &str, value: &str) -> tiny_http::Header {
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .unwrap_or_else(|()| tiny_http::Header::from_bytes("X-Invalid", "").expect("valid header"))
+}
+
+/// One line per request on stderr: time, method, path, status, duration, origin, and the
+/// reason of a 4xx/5xx. Never the sender's address or user agent.
+fn log(req: &Request, reply: &Reply, started: Instant) {
+    let mut line = format!(
+        "{} {} {} {} {:.1}ms",
+        time::format_iso(time::now_ms()),
+        printable(req.method, 16),
+        printable(req.path, 200),
+        reply.status,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    if let Some(origin) = req.origin {
+        line.push_str(" origin=");
+        line.push_str(&printable(origin, 200));
+    }
+    if let Some(error) = &reply.error {
+        line.push_str(": ");
+        line.push_str(&printable(error, 300));
+    }
+    eprintln!("{line}");
+}
+
+/// At most `max` characters, control characters escaped: a log line stays one line.
+fn printable(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars().take(max) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::receipt::tests::{good, with, without};
+    use crate::store::SqliteStore;
+    use std::io::{self, Cursor};
+
+    const SITE: &str = "http://127.0.0.1:8000";
+
+    struct Fixture {
+        store: SharedStore,
+        origins: Origins,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            Fixture {
+                store: Mutex::new(Box::new(SqliteStore::open_in_memory().unwrap())),
+                origins: Origins::parse(&[SITE, "https://example.com"]).unwrap(),
+            }
+        }
+
+        fn count(&self) -> u64 {
+            lock(&self.store).count().unwrap()
+        }
+
+        fn send(&self, req: Request, body: &mut dyn Read) -> Reply {
+            handle(&req, body, &self.store, &self.origins)
+        }
+
+        /// POSTs `body` as the widget would (sendBeacon from SITE).
+        fn post(&self, body: &str) -> Reply {
+            self.post_with(body, Some("text/plain;charset=UTF-8"), Some(SITE))
+        }
+
+        fn post_with(&self, body: &str, content_type: Option<&str>, origin: Option<&str>) -> Reply {
+            let req = Request {
+                method: "POST",
+                path: "/receipts",
+                origin,
+                content_type,
+                content_length: Some(body.len()),
+                ..Request::default()
+            };
+            self.send(req, &mut Cursor::new(body.as_bytes().to_vec()))
+        }
+
+        /// Asserts a refusal: status, message, and that nothing was stored.
+        fn refused(&self, request: impl FnOnce() -> Reply, status: u16, message: &str) {
+            let before = self.count();
+            let reply = request();
+            assert_eq!(reply.status, status, "{reply:?}");
+            let got = reply.error_message().expect("a JSON error body");
+            assert!(
+                got == message
+                    || (message.ends_with('…') && got.starts_with(message.trim_end_matches('…'))),
+                "expected {message:?}, got {got:?}"
+            );
+            assert_eq!(self.count(), before);
+        }
+    }
+
+    /// A body that must never be read.
+    struct Untouchable;
+    impl Read for Untouchable {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            panic!("the body was read");
+        }
+    }
+
+    /// An endless body that counts what was read from it.
+    struct Endless(usize);
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            buf.fill(b' ');
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn stores_a_good_receipt_with_either_content_type() {
+        let f = Fixture::new();
+        let reply = f.post(&good().to_string());
+        assert_eq!(reply.status, 201);
+        assert_eq!(reply.body, r#"{"stored":true}"#);
+        assert!(reply
+            .headers
+            .contains(&("Access-Control-Allow-Origin", SITE.into())));
+        assert!(reply.headers.contains(&("Vary", "Origin".into())));
+        let json = with("id", "11111111-2222-4333-8444-555555555555".into());
+        let reply = f.post_with(&json, Some("application/json"), None);
+        assert_eq!(reply.status, 201);
+        assert!(!reply
+            .headers
+            .iter()
+            .any(|(h, _)| *h == "Access-Control-Allow-Origin"));
+        assert_eq!(f.count(), 2);
+    }
+
+    #[test]
+    fn oversized_declared_body_is_refused_unread() {
+        let f = Fixture::new();
+        let req = Request {
+            method: "POST",
+            path: "/receipts",
+            content_type: Some("application/json"),
+            content_length: Some(MAX_BODY + 1),
+            ..Request::default()
+        };
+        f.refused(
+            || f.send(req, &mut Untouchable),
+            413,
+            "the body is larger than 8192 bytes",
+        );
+    }
+
+    #[test]
+    fn oversized_chunked_body_is_refused_after_the_limit() {
+        let f = Fixture::new();
+        let req = Request {
+            method: "POST",
+            path: "/receipts",
+            content_type: Some("application/json"),
+            content_length: None,
+            ..Request::default()
+        };
+        let mut body = Endless(0);
+        f.refused(
+            || f.send(req, &mut body),
+            413,
+            "the body is larger than 8192 bytes",
+        );
+        assert!(body.0 <= 2 * MAX_BODY, "read {} bytes", body.0);
+        // exactly the limit is fine (a valid receipt padded with spaces)
+        let padded = format!("{:<width$}", good().to_string(), width = MAX_BODY);
+        assert_eq!(f.post(&padded).status, 201);
+    }
+
+    #[test]
+    fn wrong_content_type_is_415() {
+        let f = Fixture::new();
+        let body = good().to_string();
+        let msg = |ct: &str| {
+            format!("Content-Type must be application/json or text/plain (UTF-8), not {ct:?}")
+        };
+        for ct in [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "text/plain; charset=iso-8859-1",
+            "text/html",
+        ] {
+            f.refused(|| f.post_with(&body, Some(ct), Some(SITE)), 415, &msg(ct));
+        }
+        f.refused(|| f.post_with(&body, None, Some(SITE)), 415, &msg(""));
+        for ok in [
+            "application/json; charset=utf-8",
+            "TEXT/PLAIN;charset=\"UTF-8\"",
+        ] {
+            let f = Fixture::new();
+            assert_eq!(f.post_with(&body, Some(ok), Some(SITE)).status, 201, "{ok}");
+        }
+        let req = Request {
+            method: "POST",
+            path: "/receipts",
+            content_type: Some("application/json"),
+            content_encoding: Some("gzip"),
+            content_length: Some(10),
+            ..Request::default()
+        };
+        f.refused(
+            || f.send(req, &mut Untouchable),
+            415,
+            "Content-Encoding \"gzip\" is not supported: send the receipt uncompressed",
+        );
+    }
+
+    #[test]
+    fn not_utf8_or_not_json_or_not_an_object_is_400() {
+        let f = Fixture::new();
+        let req = Request {
+            method: "POST",
+            path: "/receipts",
+            content_type: Some("text/plain"),
+            content_length: Some(3),
+            ..Request::default()
+        };
+        f.refused(
+            || f.send(req, &mut Cursor::new(vec![b'"', 0xff, b'"'])),
+            400,
+            "the body is not UTF-8 text",
+        );
+        f.refused(
+            || f.post("consent=yes"),
+            400,
+            "the body is not valid JSON: expected value at line 1 column 1",
+        );
+        f.refused(
+            || f.post(""),
+            400,
+            "the body is not valid JSON: EOF while parsing a value at line 1 column 0",
+        );
+        f.refused(
+            || f.post("[1,2]"),
+            400,
+            "the body must be a JSON object, got an array",
+        );
+    }
+
+    #[test]
+    fn unknown_missing_and_mistyped_fields_are_400() {
+        let f = Fixture::new();
+        f.refused(
+            || f.post(&with("ip", "10.0.0.1".into())),
+            400,
+            "unknown field \"ip\"",
+        );
+        f.refused(|| f.post(&without("site")), 400, "missing field \"site\"");
+        f.refused(
+            || f.post(&with("revision", "3".into())),
+            400,
+            "field \"revision\": expected a whole number, got a string",
+        );
+        f.refused(
+            || f.post(&with("gpc", 0.into())),
+            400,
+            "field \"gpc\": expected true or false, got a number",
+        );
+    }
+
+    #[test]
+    fn bad_uuid_timestamps_and_ids_are_400() {
+        let f = Fixture::new();
+        f.refused(
+            || f.post(&with("id", "not-a-uuid".into())),
+            400,
+            "field \"id\": \"not-a-uuid\" is not a lowercase UUID v4 (xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx)",
+        );
+        f.refused(
+            || f.post(&with("updatedAt", "yesterday".into())),
+            400,
+            "field \"updatedAt\": \"yesterday\" is not a UTC timestamp like 2026-11-25T13:18:56.123Z (milliseconds optional)",
+        );
+        f.refused(
+            || f.post(&with("givenAt", "2027-01-01T00:00:00Z".into())),
+            400,
+            "field \"givenAt\": is later than updatedAt",
+        );
+        f.refused(
+            || f.post(&with("expiresAt", "2020-01-01T00:00:00Z".into())),
+            400,
+            "field \"updatedAt\": is later than expiresAt",
+        );
+        f.refused(
+            || f.post(&with("categories", serde_json::json!({"<script>": true}))),
+            400,
+            "field \"categories\": \"<script>\" is not a valid id (1 to 64 of A-Z, a-z, 0-9, _ and -)",
+        );
+    }
+
+    #[test]
+    fn site_must_match_the_origin() {
+        let f = Fixture::new();
+        f.refused(
+            || f.post_with(&good().to_string(), Some("text/plain"), Some("https://example.com")),
+            400,
+            "field \"site\": \"http://127.0.0.1:8000\" is not the request's Origin \"https://example.com\"",
+        );
+        // without an Origin (server to server) any well-formed site is accepted
+        let other = with("site", "https://shop.example.org".into());
+        assert_eq!(
+            f.post_with(&other, Some("application/json"), None).status,
+            201
+        );
+    }
+
+    #[test]
+    fn disallowed_origin_is_403_before_reading() {
+        let f = Fixture::new();
+        let req = Request {
+            method: "POST",
+            path: "/receipts",
+            origin: Some("https://evil.example"),
+            content_type: Some("application/json"),
+            content_length: Some(100),
+            ..Request::default()
+        };
+        f.refused(
+            || {
+                let reply = f.send(req, &mut Untouchable);
+                assert!(!reply
+                    .headers
+                    .iter()
+                    .any(|(h, _)| *h == "Access-Control-Allow-Origin"));
+                reply
+            },
+            403,
+            "origin \"https://evil.example\" is not allowed to send receipts",
+        );
+        f.refused(
+            || f.post_with(&good().to_string(), Some("text/plain"), Some("null")),
+            403,
+            "origin \"null\" is not allowed to send receipts",
+        );
+    }
+
+    #[test]
+    fn a_replayed_receipt_is_409() {
+        let f = Fixture::new();
+        let body = good().to_string();
+        assert_eq!(f.post(&body).status, 201);
+        assert_eq!(f.count(), 1);
+        f.refused(
+            || f.post(&body),
+            409,
+            "receipt 3f0c2a9e-8b1d-4c7e-9a2b-1d2e3f4a5b6c updated at 2026-11-25T13:20:01.004Z is already stored",
+        );
+        // the same consent id with a new updatedAt is a change of mind: stored
+        assert_eq!(
+            f.post(&with("updatedAt", "2026-12-01T00:00:00Z".into()))
+                .status,
+            201
+        );
+        assert_eq!(f.count(), 2);
+    }
+
+    #[test]
+    fn preflight_answers_allowed_origins_only() {
+        let f = Fixture::new();
+        let req = |origin| Request {
+            method: "OPTIONS",
+            path: "/receipts",
+            origin,
+            ..Request::default()
+        };
+        let ok = f.send(req(Some(SITE)), &mut Untouchable);
+        assert_eq!(ok.status, 204);
+        for h in [
+            ("Access-Control-Allow-Origin", SITE),
+            ("Access-Control-Allow-Methods", "POST"),
+            ("Access-Control-Allow-Headers", "Content-Type"),
+            ("Access-Control-Max-Age", "7200"),
+            ("Vary", "Origin"),
+        ] {
+            assert!(ok.headers.contains(&(h.0, h.1.into())), "{h:?} in {ok:?}");
+        }
+        f.refused(
+            || {
+                let bad = f.send(req(Some("https://evil.example")), &mut Untouchable);
+                assert!(!bad
+                    .headers
+                    .iter()
+                    .any(|(h, _)| h.starts_with("Access-Control-")));
+                bad
+            },
+            403,
+            "origin \"https://evil.example\" is not allowed to send receipts",
+        );
+        assert_eq!(f.send(req(None), &mut Untouchable).status, 204);
+    }
+
+    #[test]
+    fn other_routes() {
+        let f = Fixture::new();
+        let get = |path| Request {
+            method: "GET",
+            path,
+            ..Request::default()
+        };
+        let health = f.send(get("/health"), &mut Untouchable);
+        assert_eq!((health.status, health.body.as_str()), (200, "ok"));
+        f.refused(
+            || f.send(get("/receipts"), &mut Untouchable),
+            405,
+            "GET is not allowed on /receipts",
+        );
+        f.refused(
+            || f.send(get("/"), &mut Untouchable),
+            404,
+            "no such path (POST /receipts, GET /health)",
+        );
+        let query = Request {
+            method: "POST",
+            path: "/receipts?source=beacon",
+            content_type: Some("application/json"),
+            ..Request::default()
+        };
+        let body = good().to_string();
+        assert_eq!(
+            f.send(query, &mut Cursor::new(body.into_bytes())).status,
+            201
+        );
+    }
+
+    #[test]
+    fn origins_are_normalised_and_checked() {
+        let o = Origins::parse(&["https://Example.com/", "http://127.0.0.1:8000"]).unwrap();
+        assert_eq!(
+            o.as_slice(),
+            ["https://example.com", "http://127.0.0.1:8000"]
+        );
+        assert!(Origins::parse(&["https://example.com/app"]).is_err());
+        assert!(Origins::parse(&["example.com"]).is_err());
+    }
+
+    #[test]
+    fn log_lines_stay_one_line() {
+        assert_eq!(printable("a\nb\u{1b}", 10), "a\\nb\\u{1b}");
+        assert_eq!(printable("abcdef", 3), "abc…");
+    }
+}
