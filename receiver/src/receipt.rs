@@ -33,28 +33,8 @@ pub const FIELDS: [&str; 13] = [
     "site",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    AcceptAll,
-    RejectAll,
-    Custom,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::AcceptAll => "accept-all",
-            Method::RejectAll => "reject-all",
-            Method::Custom => "custom",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Method> {
-        [Method::AcceptAll, Method::RejectAll, Method::Custom]
-            .into_iter()
-            .find(|m| m.as_str() == s)
-    }
-}
+/// The widget's consent methods (`accept-all`, `reject-all`, `custom`).
+pub use optin_core::consent::Method;
 
 /// A validated receipt. Timestamps are milliseconds since the epoch.
 #[derive(Debug, Clone, PartialEq)]
