@@ -123,13 +123,13 @@ function outbox(receipt) {
 }
 var lastLogged = null;
 function logChoice() {
-  var endpoint = (api.config() || {}).log;
+  var log = (api.config() || {}).log;
   var receipt = optin_core.receipt_json();
-  if (!endpoint || !receipt) return;
+  if (!log || !receipt) return;
   var updated = JSON.parse(receipt).updatedAt;
   if (updated === lastLogged) return;
   lastLogged = updated;
-  sendReceipt(endpoint.endpoint, receipt);
+  sendReceipt(log.endpoint, receipt);
 }
 
 function readConfig() {

@@ -544,6 +544,26 @@ pub fn record_choice(
     }
 }
 
+/// For tests across the crate: the access after a custom choice of `accepted` (categories and
+/// `category/service` pairs) under `config`.
+#[cfg(test)]
+pub(crate) fn access_after(config: &Config, accepted: &[&str]) -> Access {
+    let accepted: Vec<String> = accepted.iter().map(|s| s.to_string()).collect();
+    let record = record_choice(
+        config,
+        None,
+        choices(config, Method::Custom, &accepted, false),
+        Method::Custom,
+        Context {
+            now: 1_764_076_736_000.0,
+            lang: "en",
+            new_id: "x".into(),
+            gpc: false,
+        },
+    );
+    Access::new(config, Some(&record), &[])
+}
+
 /// A version 4 UUID from 16 random bytes.
 pub fn uuid_v4(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;

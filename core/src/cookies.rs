@@ -105,7 +105,7 @@ pub fn names(cookie_header: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consent::{choices, record_choice, Context, Method};
+    use crate::consent::access_after;
 
     #[test]
     fn wildcards() {
@@ -153,22 +153,7 @@ mod tests {
         )
         .unwrap()
         .config;
-        let access = |accepted: &[&str]| {
-            let accepted: Vec<String> = accepted.iter().map(|s| s.to_string()).collect();
-            let r = record_choice(
-                &config,
-                None,
-                choices(&config, Method::Custom, &accepted, false),
-                Method::Custom,
-                Context {
-                    now: 1_764_076_736_000.0,
-                    lang: "en",
-                    new_id: "x".into(),
-                    gpc: false,
-                },
-            );
-            Access::new(&config, Some(&r), &[])
-        };
+        let access = |accepted: &[&str]| access_after(&config, accepted);
         let c = to_clear(&config, &access(&["analytics"]), &access(&["analytics/hj"]));
         assert_eq!(
             c.cookies,

@@ -119,7 +119,7 @@ pub fn ran_but_withdrawn(elements: &[Gated], access: &Access) -> bool {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::consent::{choices, record_choice, Context, Method};
+    use crate::consent::access_after;
 
     fn access(accepted: &[&str]) -> Access {
         let config = Config::parse(
@@ -128,20 +128,7 @@ mod tests {
         )
         .unwrap()
         .config;
-        let accepted: Vec<String> = accepted.iter().map(|s| s.to_string()).collect();
-        let record = record_choice(
-            &config,
-            None,
-            choices(&config, Method::Custom, &accepted, false),
-            Method::Custom,
-            Context {
-                now: 1_764_076_736_000.0,
-                lang: "en",
-                new_id: "x".into(),
-                gpc: false,
-            },
-        );
-        Access::new(&config, Some(&record), &[])
+        access_after(&config, accepted)
     }
 
     fn el(category: &str, service: Option<&str>, kind: Kind, state: State) -> Gated {
