@@ -144,7 +144,10 @@ fn update(f: impl FnOnce(&mut Widget)) -> Option<()> {
         let after = w.access();
         w.store
             .clear(&cookies::to_clear(&w.config, &before, &after));
-        let reload = w.config.reload_on_withdraw && activate::ran_but_withdrawn(&after);
+        // Only a withdrawal can need a reload; a pure grant skips the walk over the page.
+        let reload = w.config.reload_on_withdraw
+            && after.withdraws_from(&before)
+            && activate::ran_but_withdrawn(&after);
         (
             first && w.stored.valid().is_some(),
             change_json(&before, &after),

@@ -395,6 +395,18 @@ impl Access {
         lookup(services, service)
     }
 
+    /// Whether anything granted in `before` (a category or a service) is not granted now.
+    pub fn withdraws_from(&self, before: &Access) -> bool {
+        before
+            .categories
+            .iter()
+            .any(|(id, on)| *on && self.category(id) != Some(true))
+            || before.services.iter().any(|(c, was)| {
+                was.iter()
+                    .any(|(id, on)| *on && self.service(c, id) != Some(true))
+            })
+    }
+
     /// Categories whose grant differs from `before`, then services (as `category/service`)
     /// that changed on their own, in a category whose grant did not change.
     pub fn changed(&self, before: &Access) -> Vec<String> {
@@ -773,6 +785,15 @@ mod tests {
         assert_eq!(after.changed(&before), ["analytics", "social"]);
         let one = Access::new(&c, Some(&second), &["analytics/ga".into()]);
         assert_eq!(one.changed(&after), ["analytics/ga"]);
+        assert!(after.withdraws_from(&before), "accept all -> reject all");
+        assert!(
+            !before.withdraws_from(&after),
+            "reject all -> accept all only grants"
+        );
+        assert!(
+            after.withdraws_from(&one),
+            "a service allowed for the page, then gone"
+        );
     }
 
     #[test]
