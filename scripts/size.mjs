@@ -8,7 +8,7 @@ import { brotliCompressSync, constants } from 'node:zlib';
 
 // Budgets sit just above today's figures. The targets are below them and not met yet: returning
 // visitor 15 KB now, 10 KB later; first visit 70 KB now, 60 KB later (README "Size").
-const BUDGET = { returning: 41.5 * 1024, first: 122.75 * 1024 };
+const BUDGET = { returning: 40.75 * 1024, first: 122 * 1024 };
 const TARGET = { returning: 15 * 1024, first: 70 * 1024 };
 
 const br = (file) =>

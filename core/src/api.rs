@@ -5,6 +5,7 @@
 //! call straight back into the API.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,7 +19,8 @@ use crate::storage::Store;
 use crate::{events, log, texts};
 
 struct Widget {
-    config: Config,
+    /// Shared, not cloned, with each activation run (the observer triggers many).
+    config: Rc<Config>,
     /// The config as JSON, handed to the UI and to `optin.config()`.
     config_json: String,
     lang: String,
@@ -78,7 +80,7 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     let first_start = WIDGET.with(|w| {
         w.borrow_mut()
             .replace(Widget {
-                config,
+                config: Rc::new(config),
                 config_json,
                 lang,
                 store,
@@ -172,9 +174,9 @@ fn update(f: impl FnOnce(&mut Widget)) -> Option<()> {
 
 /// Applies the current access to the page (also when the page adds gated content).
 fn apply() {
-    // Cloned so that no borrow is held while page scripts run.
+    // Taken out so that no borrow is held while page scripts run.
     let Some((access, config, lang)) =
-        with_widget(|w| (w.access(), w.config.clone(), w.lang.clone()))
+        with_widget(|w| (w.access(), Rc::clone(&w.config), w.lang.clone()))
     else {
         return;
     };

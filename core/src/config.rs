@@ -468,10 +468,6 @@ impl Config {
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
     }
-
-    pub fn category_ids(&self) -> impl Iterator<Item = &str> {
-        self.categories.iter().map(|c| c.id.as_str())
-    }
 }
 
 impl Category {
@@ -713,7 +709,10 @@ mod tests {
     fn builtin_config_is_valid() {
         let c = Config::parse(Config::BUILTIN_JSON).unwrap().config;
         assert_eq!(
-            c.category_ids().collect::<Vec<_>>(),
+            c.categories
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
             ["necessary", "analytics", "marketing"]
         );
     }

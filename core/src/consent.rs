@@ -451,11 +451,6 @@ impl Access {
     }
 }
 
-/// Whether `category` is granted under `record` (required categories always are).
-pub fn granted(config: &Config, record: Option<&Record>, category: &str) -> bool {
-    Access::new(config, record, &[]).category(category) == Some(true)
-}
-
 /// What a choice grants. `accepted` (for `Custom`) lists category ids and `category/service`
 /// pairs; unknown ones are ignored. Required categories are always on. Services are listed only
 /// for categories that are not granted as a whole. With a Global Privacy Control signal
@@ -595,6 +590,11 @@ pub fn uuid_v4(mut b: [u8; 16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `category` is granted under `record` (required categories always are).
+    fn granted(config: &Config, record: Option<&Record>, category: &str) -> bool {
+        Access::new(config, record, &[]).category(category) == Some(true)
+    }
 
     const NOW: f64 = 1_764_076_736_000.0; // 2025-11-25
 
