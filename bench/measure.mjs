@@ -5,7 +5,8 @@
 //   and polls every animation frame for the banner until it is visible.
 // - PROFILES / applyProfile: CPU and network throttling through CDP.
 // - trackNetwork: per-request transfer sizes from CDP (Network.loadingFinished encodedDataLength).
-// - longestTask: the longest main-thread task of the page's renderer in a Chromium trace.
+// - longestTask: the longest main-thread task of the page's renderer in a Chromium trace, of all
+//   tasks and of those that run the widget's code.
 
 /**
  * Runs in the page. `banner.host` (optional) is a shadow host to look inside; `banner.selector`
@@ -161,14 +162,22 @@ export function trackNetwork(cdp) {
 
 // Long tasks ----------------------------------------------------------------------------------------
 
-/** Trace categories for longestTask: RunTask events and the frame → renderer process mapping. */
-export const TRACE_CATEGORIES = ['disabled-by-default-devtools.timeline', '__metadata'];
+/**
+ * Trace categories for longestTask: RunTask events, the frame → renderer process mapping, and the
+ * script events (EvaluateScript, FunctionCall, v8.compile) that say whose code a task ran.
+ */
+export const TRACE_CATEGORIES = ['disabled-by-default-devtools.timeline', 'devtools.timeline', '__metadata'];
+const SCRIPT_EVENTS = new Set(['EvaluateScript', 'FunctionCall', 'v8.compile']);
 
 /**
  * The longest task (ms) on the main thread of the renderer that shows `pageUrl`, in a trace taken
- * with TRACE_CATEGORIES. Returns { longest, over50, tasks } or null if the renderer is not found.
+ * with TRACE_CATEGORIES. `longest` counts every task, including the browser's own (navigation,
+ * the page's first layout) and the harness's; `longestWidget` only tasks that run code from the
+ * widget's files (`ownPrefixes`) or the page's inline scripts (a widget's setup call, the gated
+ * scripts it runs). Returns { longest, over50, tasks, longestWidget, widgetTasks } or null if the
+ * renderer is not found.
  */
-export function longestTask(traceBuffer, pageUrl) {
+export function longestTask(traceBuffer, pageUrl, ownPrefixes = []) {
   const parsed = JSON.parse(traceBuffer.toString('utf8'));
   const events = Array.isArray(parsed) ? parsed : parsed.traceEvents || [];
   const strip = (u) => String(u || '').replace(/#.*$/, '');
@@ -189,17 +198,49 @@ export function longestTask(traceBuffer, pageUrl) {
       .map((e) => `${e.pid}:${e.tid}`),
   );
   if (mainThreads.size === 0) return null;
+  const onMain = (e) => mainThreads.has(`${e.pid}:${e.tid}`);
+  const widgetCode = (url) => {
+    if (!url) return false;
+    if (strip(url) === strip(pageUrl)) return true;
+    try {
+      const p = new URL(url).pathname;
+      return ownPrefixes.some((prefix) => p.startsWith(prefix));
+    } catch {
+      return false;
+    }
+  };
+  const scriptTimes = events
+    .filter((e) => SCRIPT_EVENTS.has(e.name) && onMain(e) && widgetCode(e.args?.data?.url))
+    .map((e) => e.ts)
+    .sort((a, b) => a - b);
+  const runsWidgetCode = (task) => {
+    // First script event at or after the task's start: inside the task if it starts before its end.
+    let lo = 0;
+    let hi = scriptTimes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (scriptTimes[mid] < task.ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < scriptTimes.length && scriptTimes[lo] <= task.ts + (task.dur || 0);
+  };
   let longest = 0;
   let over50 = 0;
   let tasks = 0;
+  let longestWidget = 0;
+  let widgetTasks = 0;
   for (const e of events) {
-    if (e.name !== 'RunTask' || e.ph !== 'X' || !mainThreads.has(`${e.pid}:${e.tid}`)) continue;
+    if (e.name !== 'RunTask' || e.ph !== 'X' || !onMain(e)) continue;
     const ms = (e.dur || 0) / 1000;
     tasks++;
     if (ms > longest) longest = ms;
     if (ms > 50) over50++;
+    if (runsWidgetCode(e)) {
+      widgetTasks++;
+      if (ms > longestWidget) longestWidget = ms;
+    }
   }
-  return { longest, over50, tasks };
+  return { longest, over50, tasks, longestWidget, widgetTasks };
 }
 
 // Summaries of the in-page records -------------------------------------------------------------------

@@ -50,8 +50,10 @@ const FIGURES = [
   { key: 'gatedReturnMs', label: 'returning visit: granted script ran (ms)', unit: 'ms', kind: 'main' },
   { key: 'cls', label: 'CLS until banner + 1 s', unit: 'cls', kind: 'main' },
   { key: 'leaks', label: 'gated leaks before consent (count)', unit: 'count', kind: 'main' },
-  { key: 'stressLoadTaskMs', label: '500 gated: longest task at load (ms)', unit: 'ms', kind: 'stress' },
-  { key: 'stressAcceptTaskMs', label: '500 gated: longest task at accept (ms)', unit: 'ms', kind: 'stress' },
+  { key: 'stressLoadTaskMs', label: '500 gated: longest widget task at load (ms)', unit: 'ms', kind: 'stress' },
+  { key: 'stressAcceptTaskMs', label: '500 gated: longest widget task at accept (ms)', unit: 'ms', kind: 'stress' },
+  { key: 'stressLoadAnyMs', label: '500 gated: longest task of any kind at load (ms)', unit: 'ms', kind: 'stress' },
+  { key: 'stressAcceptAnyMs', label: '500 gated: longest task of any kind at accept (ms)', unit: 'ms', kind: 'stress' },
   { key: 'stressAcceptDoneMs', label: '500 gated: click → all 500 ran (ms)', unit: 'ms', kind: 'stress' },
   { key: 'stressLeaks', label: '500 gated: leaks before consent (count)', unit: 'count', kind: 'stress' },
 ];
@@ -119,6 +121,19 @@ function ownTransfer(widget, requests) {
   return requests.filter((r) => isOwn(widget, r.path)).reduce((s, r) => s + (r.transfer || 0), 0);
 }
 
+/**
+ * Clicks the widget's accept-all button as a visitor would: a plain mouse click at its centre.
+ * (Playwright's `click` also runs its own hit-target listeners in the page, inside the very task
+ * whose length is measured.)
+ */
+async function clickAccept(page, widget) {
+  const button = page.locator(widget.accept);
+  await button.waitFor({ state: 'visible', timeout: 10_000 });
+  const box = await button.boundingBox();
+  if (!box) throw new Error(`the accept-all button (${widget.accept}) has no box`);
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+}
+
 async function waitBanner(page) {
   await page.waitForFunction(() => window.__bench && window.__bench.bannerAt !== null, null, {
     timeout: BANNER_TIMEOUT,
@@ -169,7 +184,7 @@ async function mainRun({ browser, server, widget, profile, run }) {
     rec.leaks = fixtureRequests.length + ranEarly.length;
 
     step = 'accept all';
-    await s.page.click(widget.accept, { timeout: 10_000 });
+    await clickAccept(s.page, widget);
     step = 'accept all: waiting for both gated scripts';
     await s.page.waitForFunction(() => window.__gatedRan && 'analytics' in window.__gatedRan && 'social' in window.__gatedRan, null, {
       timeout: 10_000,
@@ -233,7 +248,7 @@ async function stressRun({ browser, server, widget, profile, run }) {
     step = 'accept all';
     await browser.startTracing(s.page, { categories: TRACE_CATEGORIES });
     tracing = true;
-    await s.page.click(widget.accept, { timeout: 10_000 });
+    await clickAccept(s.page, widget);
     step = `accept all: waiting for ${STRESS_COUNT} gated scripts`;
     await s.page.waitForFunction((n) => (window.__gatedCount | 0) >= n, STRESS_COUNT, { timeout: 20_000, polling: 50 });
     await s.page.waitForTimeout(SETTLE_MS);
@@ -241,8 +256,8 @@ async function stressRun({ browser, server, widget, profile, run }) {
     tracing = false;
     const after = await s.page.evaluate(collectInPage);
 
-    const atLoad = longestTask(loadTrace, url);
-    const atAccept = longestTask(acceptTrace, url);
+    const atLoad = longestTask(loadTrace, url, widget.ownPrefixes);
+    const atAccept = longestTask(acceptTrace, url, widget.ownPrefixes);
     if (!atLoad || !atAccept) throw new Error("could not find the page's renderer main thread in the trace");
     rec.load = { bannerAt: before.bannerAt, trace: atLoad, longestLongtask: longestLongtask(before.longtasks), longtasks: before.longtasks };
     rec.accept = {
@@ -252,8 +267,10 @@ async function stressRun({ browser, server, widget, profile, run }) {
       trace: atAccept,
       longestLongtask: longestLongtask(after.longtasks, after.clickAt ?? 0),
     };
-    rec.stressLoadTaskMs = atLoad.longest;
-    rec.stressAcceptTaskMs = atAccept.longest;
+    rec.stressLoadTaskMs = atLoad.longestWidget;
+    rec.stressAcceptTaskMs = atAccept.longestWidget;
+    rec.stressLoadAnyMs = atLoad.longest;
+    rec.stressAcceptAnyMs = atAccept.longest;
     rec.stressAcceptDoneMs = after.clickAt !== null && after.gatedLast !== null ? after.gatedLast - after.clickAt : undefined;
     if (after.gatedCount !== STRESS_COUNT) throw new Error(`${after.gatedCount} of ${STRESS_COUNT} gated scripts ran after accept-all`);
     rec.ok = true;
@@ -434,7 +451,7 @@ async function main() {
     if (r.kind === 'main') {
       return `banner ${fmt('ms', r.bannerMs)} ms, ${fmt('bytes', r.firstBytes)} / return ${fmt('bytes', r.returnBytes)}, granted ran ${fmt('ms', r.gatedReturnMs)} ms, TBT ${fmt('ms', r.tbtMs)}, CLS ${fmt('cls', r.cls)}, leaks ${r.leaks}`;
     }
-    return `500 gated: longest task load ${fmt('ms', r.stressLoadTaskMs)} / accept ${fmt('ms', r.stressAcceptTaskMs)} ms, all ran ${fmt('ms', r.stressAcceptDoneMs)} ms after click, leaks ${r.stressLeaks}`;
+    return `500 gated: longest widget task load ${fmt('ms', r.stressLoadTaskMs)} / accept ${fmt('ms', r.stressAcceptTaskMs)} ms (any task ${fmt('ms', r.stressLoadAnyMs)} / ${fmt('ms', r.stressAcceptAnyMs)}), all ran ${fmt('ms', r.stressAcceptDoneMs)} ms after click, leaks ${r.stressLeaks}`;
   };
 
   try {

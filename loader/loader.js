@@ -47,6 +47,27 @@ function loadUi() {
   return ui;
 }
 
+// The built-in texts of the visitor's language, when not English: a file beside this script
+// (`lang/de.json`), fetched once, with the UI. A missing file means English, not no banner.
+var texts = null;
+function loadTexts() {
+  if (!texts) {
+    var file = optin_core.catalogue_file();
+    texts = file
+      ? fetch(base + file)
+          .then(function (r) {
+            if (!r.ok) throw new Error('HTTP ' + r.status);
+            return r.text();
+          })
+          .catch(function (e) {
+            console.warn('optin: no texts from ' + base + file + ' (' + e.message + '); showing English');
+            return undefined;
+          })
+      : Promise.resolve(undefined);
+  }
+  return texts;
+}
+
 function storedChoiceLikely() {
   try {
     return localStorage.getItem(DEFAULT_KEY) !== null;
@@ -155,6 +176,12 @@ function decode(chars) {
 }
 
 // Actions wait for the start; questions answer "not granted" until then (fail closed).
+function nextTask() {
+  return new Promise(function (resolve) {
+    setTimeout(resolve);
+  });
+}
+
 function act(fn) {
   return ready.then(function () {
     fn();
@@ -168,10 +195,10 @@ var parsed = new Promise(function (resolve) {
 });
 
 function showUi(view) {
-  return ready.then(loadUi).then(function (u) {
-    return parsed.then(function () {
-      u.show(view);
-    });
+  return ready.then(function () {
+    return Promise.all([loadUi(), loadTexts(), parsed]);
+  }).then(function (loaded) {
+    loaded[0].show(view, loaded[1]);
   });
 }
 
@@ -279,7 +306,10 @@ var api = {
 if (Array.isArray(window.optin)) waiting = window.optin;
 window.optin = api;
 
-if (!storedChoiceLikely()) loadUi();
+// Without a stored choice the banner will be needed: its files start downloading now, and the
+// core starts in a task of its own, so that neither makes this script's task a long one.
+var firstVisit = !storedChoiceLikely();
+if (firstVisit) loadUi();
 
 // One listener for the page's controls: `data-optin-open` links, and the buttons of a blocked
 // iframe's placeholder (see core/src/placeholder.rs).
@@ -347,7 +377,10 @@ document.addEventListener('optin:change', function () {
   logChoice();
 });
 
-Promise.all([optin_core({ module_or_path: decode(CORE_WASM) }), readConfig()])
+function boot() {
+  return Promise.all([optin_core({ module_or_path: decode(CORE_WASM) }), readConfig()]);
+}
+(firstVisit ? nextTask().then(boot) : boot())
   .then(function (loaded) {
     consentModeDefault(loaded[1]);
     var ask = optin_core.start(loaded[1]);
@@ -360,9 +393,10 @@ Promise.all([optin_core({ module_or_path: decode(CORE_WASM) }), readConfig()])
     document.dispatchEvent(new CustomEvent('optin:ready'));
     parsed.then(syncSettingsButton);
     if (ask) {
-      Promise.all([loadUi(), parsed]).then(function (both) {
+      // The banner renders in a task after the start's (its texts download meanwhile).
+      Promise.all([loadUi(), loadTexts(), parsed, nextTask()]).then(function (loaded) {
         // A choice may have been made meanwhile (the pre-load queue, the page's own code).
-        if (!api.consent()) both[0].show('banner');
+        if (!api.consent()) loaded[0].show('banner', loaded[1]);
       });
     }
   })

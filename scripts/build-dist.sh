@@ -3,6 +3,7 @@
 #   dist/optin.js          classic script a site includes: core glue + core wasm + loader
 #   dist/optin-ui.js       the UI's wasm-bindgen glue (global `optin_ui`), fetched only for a banner
 #   dist/optin-ui_bg.wasm  the Yew UI
+#   dist/lang/<code>.json  built-in texts of each language but English, fetched with the UI
 #   dist/optin.d.ts        TypeScript declarations of window.optin
 # Both wasm files are built as cdylib through `cargo rustc` so LTO stays on (TOOLCHAIN.md trap).
 set -euo pipefail
@@ -31,4 +32,7 @@ node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm
 cp "$work/optin-ui.js" "$out/optin-ui.js"
 cp "$work/optin-ui_bg.wasm" "$out/optin-ui_bg.wasm"
 cp loader/optin.d.ts "$out/optin.d.ts"
+rm -rf "$out/lang" && mkdir -p "$out/lang"
+# Minified: the files are data, served as they are.
+for f in lang/*.json; do node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))))' "$f" > "$out/$f"; done
 echo "dist/ built: $(cd "$out" && ls | tr '\n' ' ')"

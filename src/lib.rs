@@ -1,7 +1,8 @@
 //! optin-ui: the banner and the preferences panel, a Yew app in an open shadow root.
 //!
 //! The loader fetches this wasm only when something must show, and drives it through two exports,
-//! `show(view)` and `hide()`. The UI in turn talks to the core only through `window.optin` (see
+//! `show(view, texts)` and `hide()`; `texts` is the visitor's language file (`lang/<code>.json`),
+//! which the loader fetches beside this wasm when the language is not English. The UI in turn talks to the core only through `window.optin` (see
 //! `api.rs`) and listens to the core's `optin:change` event, like any site script would.
 
 mod api;
@@ -32,9 +33,13 @@ struct Inbox {
     pending: Vec<Command>,
 }
 
-/// Shows the banner (`"banner"`) or the preferences panel (`"preferences"`).
+/// Shows the banner (`"banner"`) or the preferences panel (`"preferences"`), in the words of
+/// `texts` (the content of the language's shipped file) where the site has none of its own.
 #[wasm_bindgen]
-pub fn show(view: &str) {
+pub fn show(view: &str, texts: Option<String>) {
+    if let Some(texts) = texts {
+        model::use_shipped_texts(&texts);
+    }
     mount();
     send(match view {
         "preferences" => Command::Preferences,

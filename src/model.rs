@@ -1,11 +1,29 @@
 //! What the UI shows, built once from the public API: texts in the visitor's language and the
 //! categories with their services.
 
-use optin_core::catalogue;
+use std::cell::RefCell;
+
 use optin_core::config::{Config, Service};
-use optin_core::texts::{category_texts, is_rtl, primary, Resolved};
+use optin_core::texts::{category_texts, is_rtl, Resolved, Texts};
 
 use crate::api;
+
+thread_local! {
+    /// The visitor's language file, as the loader handed it over (`None`: English, or the file
+    /// could not be had, and English it is).
+    static SHIPPED: RefCell<Option<Texts>> = const { RefCell::new(None) };
+}
+
+/// Keeps the texts of the language's shipped file for the model; a broken file is ignored.
+pub fn use_shipped_texts(json: &str) {
+    let texts = Texts::from_file(json);
+    if texts.is_none() {
+        web_sys::console::warn_1(
+            &"optin: the language file is not valid JSON; showing English".into(),
+        );
+    }
+    SHIPPED.with(|s| *s.borrow_mut() = texts);
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -34,13 +52,12 @@ pub struct CategoryView {
 }
 
 impl Model {
-    pub fn new(config: &Config, lang: &str) -> Model {
+    pub fn new(config: &Config, lang: &str, shipped: Option<&Texts>) -> Model {
         let categories = config
             .categories
             .iter()
             .map(|c| {
-                let builtin = catalogue::get(primary(lang));
-                let (title, description) = category_texts(config, lang, &c.id, builtin);
+                let (title, description) = category_texts(config, lang, &c.id, shipped);
                 CategoryView {
                     id: c.id.clone(),
                     required: c.required,
@@ -52,7 +69,7 @@ impl Model {
             .collect();
         Model {
             lang: lang.to_owned(),
-            texts: Resolved::for_lang(config, lang),
+            texts: Resolved::for_lang(config, lang, shipped),
             privacy_policy_url: config.privacy_policy_url.clone(),
             categories,
             revised: false,
@@ -67,7 +84,7 @@ impl Model {
     pub fn load() -> Option<Model> {
         let config = api::config()?;
         let lang = api::language().unwrap_or_else(|| "en".to_owned());
-        let mut model = Model::new(&config, &lang);
+        let mut model = SHIPPED.with(|s| Model::new(&config, &lang, s.borrow().as_ref()));
         model.revised = api::choices().is_some_and(|(_, revised)| revised);
         model.gpc = api::gpc_honoured();
         Some(model)

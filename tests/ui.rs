@@ -99,7 +99,7 @@ fn core_says_changed() {
 #[wasm_bindgen_test]
 async fn banner_and_panel_drive_the_public_api() {
     js(FAKE_API);
-    optin_ui::show("banner");
+    optin_ui::show("banner", None);
     sleep(50).await;
 
     // Banner: config texts render as text, never HTML.
@@ -138,7 +138,7 @@ async fn banner_and_panel_drive_the_public_api() {
 
     // The panel starts from the current grants; required is on and locked; nothing pre-ticked.
     js("window.__granted = ['social']");
-    optin_ui::show("preferences");
+    optin_ui::show("preferences", None);
     sleep(50).await;
     let dialog = find("[data-optin=\"preferences\"]").expect("panel shows");
     assert_eq!(dialog.get_attribute("role").as_deref(), Some("dialog"));
@@ -167,7 +167,7 @@ async fn banner_and_panel_drive_the_public_api() {
     assert!(find("[data-optin=\"preferences\"]").is_none());
 
     // A single service: its own switch, saved as `category/service`.
-    optin_ui::show("preferences");
+    optin_ui::show("preferences", None);
     sleep(50).await;
     let ga = find("input[data-optin-service=\"analytics/ga\"]")
         .expect("a switch per service")
@@ -188,7 +188,7 @@ async fn banner_and_panel_drive_the_public_api() {
     sleep(50).await;
 
     // Escape closes the panel without recording anything.
-    optin_ui::show("preferences");
+    optin_ui::show("preferences", None);
     sleep(50).await;
     let dialog = find("[data-optin=\"preferences\"]").expect("panel again");
     let init = web_sys::KeyboardEventInit::new();

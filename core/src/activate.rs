@@ -5,16 +5,18 @@
 //! External scripts without `async` run one after another, each waiting for the previous one to
 //! load or fail, as the HTML parser would run them. Every element is marked the moment it is
 //! queued (`data-optin-state`), so nothing ever runs twice, however often or from wherever
-//! activation is triggered. Scripts run in time slices, so hundreds of them make no long task.
+//! activation is triggered. Both the walk over the page and the scripts go in time slices, so
+//! hundreds of gated elements make no long task.
 //! A MutationObserver brings content the page adds later under the same rules; it does no work
 //! unless a gated element arrives.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlScriptElement};
+use web_sys::{Element, HtmlIFrameElement, HtmlScriptElement, NodeList};
 
 use crate::config::Config;
 use crate::consent::Access;
@@ -31,93 +33,146 @@ const UNSEEN: &str = "[data-category]:not([data-optin-state])";
 const NOT_COPIED: &[&str] = &["type", "data-type", "data-src", STATE];
 
 /// What activation needs besides the page: what is granted, and the words for placeholders.
-pub struct Context<'a> {
-    pub access: &'a Access,
-    pub config: &'a Config,
-    pub lang: &'a str,
+/// Owned, because a walk over a large page outlives the call that started it.
+pub struct Context {
+    pub access: Access,
+    pub config: Rc<Config>,
+    pub lang: String,
+}
+
+/// The gated elements of the page still to be looked at, in document order. The list is
+/// static (`querySelectorAll`); elements are taken from it one by one as the walk goes.
+struct Walk {
+    elements: Option<NodeList>,
+    next: u32,
+    ctx: Context,
+}
+
+/// When a walk starts: at page start at once, after a choice in a task of its own, so that the
+/// click's task ends (and the banner closes) before the page's scripts run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Now,
+    NextTask,
 }
 
 #[derive(Default)]
 struct Queue {
+    /// At most one walk: a newer access replaces what an unfinished walk would still have done.
+    walk: Option<Walk>,
     waiting: VecDeque<Element>,
-    /// A blocking script is loading: the rest waits for its load or error event.
-    busy: bool,
+    /// A pump is running or scheduled: new work joins the queue instead of starting another.
+    active: bool,
+    /// A blocking script is loading: the other scripts wait for its load or error event.
+    loading: bool,
 }
 
 thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
 }
 
-fn gated_elements() -> Vec<Element> {
-    let Some(found) = web_sys::window()
+fn gated_elements() -> Option<NodeList> {
+    web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.query_selector_all(GATED).ok())
-    else {
-        return Vec::new();
-    };
-    (0..found.length())
-        .filter_map(|i| found.item(i)?.dyn_into().ok())
-        .collect()
 }
 
-/// Applies `ctx.access` to every gated element of the page.
-pub fn run(ctx: &Context) {
-    let elements = gated_elements();
-    let described: Vec<Gated> = elements.iter().map(describe).collect();
-    let mut scripts = Vec::new();
-    for step in gate::plan(&described, ctx.access) {
-        match step {
-            Step::Activate(i) => match described[i].kind {
-                Kind::Script { .. } => {
-                    let _ = elements[i].set_attribute(STATE, "queued");
-                    scripts.push(elements[i].clone());
-                }
-                Kind::Frame => {
-                    placeholder::remove(&elements[i]);
-                    load(&elements[i]);
-                }
-                Kind::Media => load(&elements[i]),
-            },
-            Step::Block(i) => block_frame(&elements[i], ctx),
-        }
-    }
-    if scripts.is_empty() {
-        return;
-    }
+/// Applies `ctx.access` to every gated element of the page, starting `when`, and going on in
+/// later tasks when the page has more than one time slice's worth.
+pub fn run(ctx: Context, when: When) {
+    let walk = Walk {
+        elements: gated_elements(),
+        next: 0,
+        ctx,
+    };
     let start = QUEUE.with(|q| {
         let mut q = q.borrow_mut();
-        q.waiting.extend(scripts);
-        !std::mem::replace(&mut q.busy, true)
+        q.walk = Some(walk);
+        !std::mem::replace(&mut q.active, true)
     });
-    if start {
+    // Scheduling can only fail without a window; then the walk runs now rather than never.
+    if start && (when == When::Now || !schedule_pump()) {
         pump();
     }
 }
 
+/// Looks at the next element of the walk and does what the plan says. False when the walk is
+/// done (or there is none).
+fn walk_step(q: &mut Queue) -> bool {
+    let Some(walk) = q.walk.as_mut() else {
+        return false;
+    };
+    let Some(el) = walk
+        .elements
+        .as_ref()
+        .and_then(|list| list.item(walk.next))
+        .map(|node| node.unchecked_into::<Element>())
+    else {
+        q.walk = None;
+        return false;
+    };
+    walk.next += 1;
+    let described = [describe(&el)];
+    for step in gate::plan(&described, &walk.ctx.access) {
+        match step {
+            Step::Activate(_) => match described[0].kind {
+                Kind::Script { .. } => {
+                    let _ = el.set_attribute(STATE, "queued");
+                    q.waiting.push_back(el.clone());
+                }
+                Kind::Frame => {
+                    placeholder::remove(&el);
+                    load(&el);
+                }
+                Kind::Media => load(&el),
+            },
+            Step::Block(_) => block_frame(&el, &walk.ctx),
+        }
+    }
+    true
+}
+
 /// Whether a script that ran on this page is no longer allowed under `access`.
 pub fn ran_but_withdrawn(access: &Access) -> bool {
-    let described: Vec<Gated> = gated_elements().iter().map(describe).collect();
+    let Some(list) = gated_elements() else {
+        return false;
+    };
+    let described: Vec<Gated> = (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|node| describe(node.unchecked_ref()))
+        .collect();
     gate::ran_but_withdrawn(&described, access)
 }
 
+/// What the plan needs to know of an element. Type checks and `has_attribute` instead of
+/// reading strings where possible: this runs for every gated element of the page.
 fn describe(el: &Element) -> Gated {
-    let kind = match el.tag_name().as_str() {
-        "SCRIPT" => Kind::Script {
+    let kind = if el.is_instance_of::<HtmlScriptElement>() {
+        Kind::Script {
             blocking: (el.has_attribute("src") || el.has_attribute("data-src"))
                 && !el.has_attribute("async"),
-        },
-        "IFRAME" => Kind::Frame,
-        _ => Kind::Media,
+        }
+    } else if el.is_instance_of::<HtmlIFrameElement>() {
+        Kind::Frame
+    } else {
+        Kind::Media
     };
-    let state = match el.get_attribute(STATE).as_deref() {
-        None => State::New,
-        Some("blocked") => State::Blocked,
-        Some(_) => State::Live,
+    let state = if !el.has_attribute(STATE) {
+        State::New
+    } else if el.matches("[data-optin-state=blocked]").unwrap_or(false) {
+        State::Blocked
+    } else {
+        State::Live
+    };
+    let service = if el.has_attribute("data-service") {
+        el.get_attribute("data-service")
+    } else {
+        None
     };
     Gated {
         requirement: el
             .get_attribute("data-category")
-            .and_then(|c| Requirement::parse(&c, el.get_attribute("data-service").as_deref())),
+            .and_then(|c| Requirement::parse(&c, service.as_deref())),
         kind,
         state,
     }
@@ -158,41 +213,81 @@ fn block_frame(frame: &Element, ctx: &Context) {
 /// gated scripts at once must not make one long task.
 const SLICE_MS: f64 = 8.0;
 
-/// Runs queued scripts until one must be waited for, or the time slice is used up. Holds no
-/// borrow while a script runs: an inline script may call the widget's API, which may queue more.
+/// Walks the page, then runs queued scripts, until a script must be waited for, there is nothing
+/// left, or the time slice is used up. Holds no borrow while a script runs: an inline script may
+/// call the widget's API, which may start a new walk or queue more.
 fn pump() {
     let started = js_sys::Date::now();
     loop {
-        if js_sys::Date::now() - started > SLICE_MS {
-            // Still busy: runs queued meanwhile only add to the queue.
-            let resume = Closure::once_into_js(pump);
-            if let Some(w) = web_sys::window() {
-                if w.set_timeout_with_callback(resume.unchecked_ref()).is_ok() {
-                    return;
-                }
-            }
+        if js_sys::Date::now() - started > SLICE_MS && schedule_pump() {
+            // Still active: runs started meanwhile only replace the walk or add to the queue.
+            return;
         }
         let next = QUEUE.with(|q| {
             let mut q = q.borrow_mut();
-            let next = q.waiting.pop_front();
-            q.busy = next.is_some();
-            next
+            if walk_step(&mut q) {
+                return Some(None);
+            }
+            let next = if q.loading {
+                None
+            } else {
+                q.waiting.pop_front()
+            };
+            q.active = next.is_some();
+            next.map(Some)
         });
-        let Some(el) = next else {
-            return;
-        };
-        if let Some(live) = live_copy(&el) {
-            let blocking = matches!(describe(&el).kind, Kind::Script { blocking: true });
-            if blocking {
-                // One function for both outcomes: a script that 404s must not stall the rest.
-                let resume = Closure::once_into_js(pump);
-                live.set_onload(Some(resume.unchecked_ref()));
-                live.set_onerror(Some(resume.unchecked_ref()));
+        match next {
+            Some(Some(el)) => {
+                if run_script(&el) {
+                    return;
+                }
             }
-            if el.replace_with_with_node_1(&live).is_ok() && blocking {
-                return;
-            }
+            Some(None) => {}
+            None => return,
         }
+    }
+}
+
+/// Runs `pump` in a task of its own. False if it cannot be scheduled (then the caller goes on).
+fn schedule_pump() -> bool {
+    let resume = Closure::once_into_js(pump);
+    web_sys::window().is_some_and(|w| w.set_timeout_with_callback(resume.unchecked_ref()).is_ok())
+}
+
+/// Replaces an inert script with its live copy. True when it is a blocking script, whose load
+/// or error event resumes the queue.
+fn run_script(el: &Element) -> bool {
+    let Some(live) = live_copy(el) else {
+        return false;
+    };
+    let blocking = matches!(describe(el).kind, Kind::Script { blocking: true });
+    if blocking {
+        // One function for both outcomes: a script that 404s must not stall the rest.
+        let resume = Closure::once_into_js(resume_after_load);
+        live.set_onload(Some(resume.unchecked_ref()));
+        live.set_onerror(Some(resume.unchecked_ref()));
+    }
+    let replaced = el.replace_with_with_node_1(&live).is_ok();
+    if replaced && blocking {
+        QUEUE.with(|q| {
+            let mut q = q.borrow_mut();
+            q.loading = true;
+            // Idle until the load event: a new walk meanwhile may start a pump of its own.
+            q.active = false;
+        });
+    }
+    replaced && blocking
+}
+
+/// A blocking script loaded (or failed): the queue goes on, unless a pump is already running.
+fn resume_after_load() {
+    let start = QUEUE.with(|q| {
+        let mut q = q.borrow_mut();
+        q.loading = false;
+        !std::mem::replace(&mut q.active, true)
+    });
+    if start {
+        pump();
     }
 }
 

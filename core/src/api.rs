@@ -10,7 +10,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::activate::{self, Context};
+use crate::activate::{self, Context, When};
 use crate::config::Config;
 use crate::consent::{self, Access, Method, Stored};
 use crate::cookies;
@@ -90,9 +90,11 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
             })
             .is_none()
     });
-    apply();
+    // With a stored choice, granted scripts must not wait; without one nothing is granted, and
+    // the walk (placeholders only) can wait a task rather than lengthen the one showing the banner.
+    apply(if ask { When::NextTask } else { When::Now });
     if first_start {
-        activate::observe(apply);
+        activate::observe(|| apply(When::Now));
         listen_to_other_tabs();
     }
     Ok(ask)
@@ -157,7 +159,7 @@ fn update(f: impl FnOnce(&mut Widget)) -> Option<()> {
         )
     })?;
     if !reload {
-        apply();
+        apply(When::NextTask);
     }
     if first {
         events::dispatch("optin:consent", &change);
@@ -173,18 +175,21 @@ fn update(f: impl FnOnce(&mut Widget)) -> Option<()> {
 }
 
 /// Applies the current access to the page (also when the page adds gated content).
-fn apply() {
+fn apply(when: When) {
     // Taken out so that no borrow is held while page scripts run.
     let Some((access, config, lang)) =
         with_widget(|w| (w.access(), Rc::clone(&w.config), w.lang.clone()))
     else {
         return;
     };
-    activate::run(&Context {
-        access: &access,
-        config: &config,
-        lang: &lang,
-    });
+    activate::run(
+        Context {
+            access,
+            config,
+            lang,
+        },
+        when,
+    );
 }
 
 /// Records a choice: `method` is `accept-all`, `reject-all` or `custom`, with `accepted` listing
@@ -338,6 +343,13 @@ pub fn settings_label() -> Option<String> {
 #[wasm_bindgen]
 pub fn lang() -> Option<String> {
     with_widget(|w| w.lang.clone())
+}
+
+/// The file with the built-in texts of the visitor's language, relative to the widget's folder
+/// (`lang/de.json`), for the loader to fetch with the UI; `None` for English (compiled in).
+#[wasm_bindgen]
+pub fn catalogue_file() -> Option<String> {
+    with_widget(|w| crate::catalogue::file_for(&w.lang)).flatten()
 }
 
 /// Google Consent Mode v2 values for every mapped consent type under the current access, as a

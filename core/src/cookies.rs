@@ -49,6 +49,12 @@ pub struct Clearing {
     pub local_storage: Vec<String>,
 }
 
+impl Clearing {
+    pub fn is_empty(&self) -> bool {
+        self.cookies.is_empty() && self.local_storage.is_empty()
+    }
+}
+
 pub fn to_clear(config: &Config, before: &Access, after: &Access) -> Clearing {
     let mut clearing = Clearing::default();
     for c in &config.categories {

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
 use crate::activate::Context;
-use crate::{catalogue, texts};
+use crate::texts;
 
 const MARK: &str = "data-optin-placeholder";
 
@@ -67,8 +67,7 @@ pub fn insert(frame: &Element, ctx: &Context) {
     };
     let category = frame.get_attribute("data-category").unwrap_or_default();
     let service = frame.get_attribute("data-service");
-    let (category_title, _) =
-        texts::category_texts(ctx.config, ctx.lang, &category, &catalogue::EN);
+    let (category_title, _) = texts::category_texts(&ctx.config, &ctx.lang, &category, None);
     let name = service
         .as_deref()
         .and_then(|s| {

@@ -175,6 +175,10 @@ impl Store {
 
     /// Deletes the cookies and localStorage keys a withdrawal clears, wherever they may be set.
     pub fn clear(&self, clearing: &Clearing) {
+        if clearing.is_empty() {
+            // Most changes withdraw nothing: no need to read the cookie header.
+            return;
+        }
         if let Some(doc) = document() {
             let host = web_sys::window()
                 .and_then(|w| w.location().hostname().ok())

@@ -1,12 +1,13 @@
 //! The words the widget shows: the site's per-language overrides, the built-in catalogue, and how
 //! one language is chosen and filled in.
 //!
-//! Only the UI renders texts, so the catalogue (`catalogue.rs`) is only reached from the UI's
-//! wasm; the core needs no more than `choose_lang` (the record keeps the language shown).
+//! Three layers, each filling what the one above leaves out: the site's texts (config), the
+//! language's shipped file (`lang/<code>.json`, same format), English (compiled in). Only the UI
+//! renders texts; the core needs no more than `choose_lang` (the record keeps the language shown).
 
-use crate::catalogue::{self, Catalogue};
+use crate::catalogue::{self, EN};
 use crate::config::{entries, Config};
-use crate::json::Value;
+use crate::json::{self, Value};
 
 /// Texts a site sets for one language; anything left out comes from the built-in catalogue.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +30,15 @@ impl Texts {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Reads a shipped language file (`lang/<code>.json`). `None` if it is not a JSON object:
+    /// the widget then shows English rather than nothing.
+    pub fn from_file(text: &str) -> Option<Texts> {
+        match json::parse(text) {
+            Ok(v @ Value::Obj(_)) => Some(Texts::read(&v)),
+            _ => None,
+        }
     }
 
     /// Reads texts the config check has accepted.
@@ -122,9 +132,9 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// The built-in texts for `lang` with the site's overrides on top.
-    pub fn for_lang(config: &Config, lang: &str) -> Resolved {
-        let c = catalogue::get(primary(lang));
+    /// English, then the language's shipped texts (`shipped`), then the site's for `lang`.
+    pub fn for_lang(config: &Config, lang: &str, shipped: Option<&Texts>) -> Resolved {
+        let c = &EN;
         let mut r = Resolved {
             banner_title: c.banner_title.into(),
             banner_description: c.banner_description.into(),
@@ -148,37 +158,45 @@ impl Resolved {
             download_record: c.download_record.into(),
             revision_notice: None,
         };
-        if let Some(site) = site_texts(config, lang) {
-            let slots: [(&str, &mut String); 20] = [
-                ("bannerTitle", &mut r.banner_title),
-                ("bannerDescription", &mut r.banner_description),
-                ("acceptAll", &mut r.accept_all),
-                ("rejectAll", &mut r.reject_all),
-                ("preferences", &mut r.preferences),
-                ("preferencesTitle", &mut r.preferences_title),
-                ("preferencesDescription", &mut r.preferences_description),
-                ("save", &mut r.save),
-                ("close", &mut r.close),
-                ("alwaysOn", &mut r.always_on),
-                ("privacyPolicy", &mut r.privacy_policy),
-                ("settings", &mut r.settings),
-                ("cookie", &mut r.cookie),
-                ("purpose", &mut r.purpose),
-                ("duration", &mut r.duration),
-                ("setBy", &mut r.set_by),
-                ("firstParty", &mut r.first_party),
-                ("thirdParty", &mut r.third_party),
-                ("gpcNotice", &mut r.gpc_notice),
-                ("downloadRecord", &mut r.download_record),
-            ];
-            for (key, slot) in slots {
-                if let Some(text) = site.get(key) {
-                    *slot = text.to_owned();
-                }
-            }
-            r.revision_notice = site.get("revisionNotice").map(str::to_owned);
+        for layer in [shipped, site_texts(config, lang)].into_iter().flatten() {
+            r.overlay(layer);
         }
+        // Only a site can know what changed between its revisions.
+        r.revision_notice = site_texts(config, lang)
+            .and_then(|site| site.get("revisionNotice"))
+            .map(str::to_owned);
         r
+    }
+
+    /// Replaces every text `texts` has.
+    fn overlay(&mut self, texts: &Texts) {
+        let slots: [(&str, &mut String); 20] = [
+            ("bannerTitle", &mut self.banner_title),
+            ("bannerDescription", &mut self.banner_description),
+            ("acceptAll", &mut self.accept_all),
+            ("rejectAll", &mut self.reject_all),
+            ("preferences", &mut self.preferences),
+            ("preferencesTitle", &mut self.preferences_title),
+            ("preferencesDescription", &mut self.preferences_description),
+            ("save", &mut self.save),
+            ("close", &mut self.close),
+            ("alwaysOn", &mut self.always_on),
+            ("privacyPolicy", &mut self.privacy_policy),
+            ("settings", &mut self.settings),
+            ("cookie", &mut self.cookie),
+            ("purpose", &mut self.purpose),
+            ("duration", &mut self.duration),
+            ("setBy", &mut self.set_by),
+            ("firstParty", &mut self.first_party),
+            ("thirdParty", &mut self.third_party),
+            ("gpcNotice", &mut self.gpc_notice),
+            ("downloadRecord", &mut self.download_record),
+        ];
+        for (key, slot) in slots {
+            if let Some(text) = texts.get(key) {
+                *slot = text.to_owned();
+            }
+        }
     }
 }
 
@@ -190,24 +208,31 @@ fn site_texts<'a>(config: &'a Config, lang: &str) -> Option<&'a Texts> {
         .map(|(_, t)| t)
 }
 
-/// A category's title and description in `lang`: the site's, else the catalogue's, else its id.
+/// A category's title and description in `lang`: the site's, else the shipped file's (`shipped`),
+/// else English, else its id.
 pub fn category_texts(
     config: &Config,
     lang: &str,
     id: &str,
-    builtin: &Catalogue,
+    shipped: Option<&Texts>,
 ) -> (String, String) {
-    let site = site_texts(config, lang)
-        .and_then(|t| t.categories.iter().find(|(k, _)| k == id))
-        .map(|(_, c)| c);
-    let builtin = builtin.categories.iter().find(|(k, _, _)| *k == id);
+    let layer = |texts: Option<&Texts>| {
+        texts
+            .and_then(|t| t.categories.iter().find(|(k, _)| k == id))
+            .map(|(_, c)| c.clone())
+    };
+    let site = layer(site_texts(config, lang)).unwrap_or_default();
+    let file = layer(shipped).unwrap_or_default();
+    let english = EN.categories.iter().find(|(k, _, _)| *k == id);
     let title = site
-        .and_then(|s| s.title.clone())
-        .or_else(|| builtin.map(|b| b.1.to_owned()))
+        .title
+        .or(file.title)
+        .or_else(|| english.map(|e| e.1.to_owned()))
         .unwrap_or_else(|| id.to_owned());
     let description = site
-        .and_then(|s| s.description.clone())
-        .or_else(|| builtin.map(|b| b.2.to_owned()))
+        .description
+        .or(file.description)
+        .or_else(|| english.map(|e| e.2.to_owned()))
         .unwrap_or_default();
     (title, description)
 }
@@ -302,20 +327,39 @@ mod tests {
         let c = config_with_texts(
             r#"{"en":{"acceptAll":"Yes please","categories":{"stats":{"title":"Stats"}}}}"#,
         );
-        let r = Resolved::for_lang(&c, "en");
+        let r = Resolved::for_lang(&c, "en", None);
         assert_eq!(r.accept_all, "Yes please");
         assert_eq!(r.reject_all, "Reject all");
-        let en = &catalogue::EN;
         assert_eq!(
-            category_texts(&c, "en", "stats", en),
+            category_texts(&c, "en", "stats", None),
             ("Stats".into(), String::new())
         );
         assert_eq!(
-            category_texts(&c, "en", "necessary", en).0,
+            category_texts(&c, "en", "necessary", None).0,
             "Strictly necessary"
         );
-        assert_eq!(category_texts(&c, "en", "other", en).0, "other");
+        assert_eq!(category_texts(&c, "en", "other", None).0, "other");
         assert!(is_rtl("ar-EG") && is_rtl("HE") && !is_rtl("hu"));
+    }
+
+    #[test]
+    fn the_shipped_file_fills_what_the_site_leaves_out_and_english_the_rest() {
+        let c = config_with_texts(r#"{"de":{"acceptAll":"Ja, gerne"}}"#);
+        let file = Texts::from_file(
+            r#"{"acceptAll":"Alle akzeptieren","rejectAll":"Alle ablehnen",
+                "categories":{"necessary":{"title":"Unbedingt erforderlich"}}}"#,
+        )
+        .unwrap();
+        let r = Resolved::for_lang(&c, "de", Some(&file));
+        assert_eq!(r.accept_all, "Ja, gerne");
+        assert_eq!(r.reject_all, "Alle ablehnen");
+        assert_eq!(r.save, "Save choices");
+        let (title, description) = category_texts(&c, "de", "necessary", Some(&file));
+        assert_eq!(title, "Unbedingt erforderlich");
+        assert!(description.starts_with("Needed for the site to work"));
+        // A file that is not a JSON object leaves English in place.
+        assert_eq!(Texts::from_file("<html>404</html>"), None);
+        assert_eq!(Texts::from_file("[]"), None);
     }
 
     #[test]

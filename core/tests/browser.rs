@@ -2,6 +2,8 @@
 //! DOM gating, storage and its fallback, and the exported API end to end.
 #![cfg(target_arch = "wasm32")]
 
+use std::rc::Rc;
+
 use optin_core::activate::{self, Context};
 use optin_core::config::Config;
 use optin_core::consent::{self, Access, Method};
@@ -74,7 +76,10 @@ fn fixture(html: &str) -> web_sys::Element {
 }
 
 /// Runs activation as if the visitor had accepted `accepted` (categories and `cat/svc` pairs).
-fn activate_with(accepted: &[&str]) {
+/// Waits a task first: the widget another test started observes the page, and its own walk over
+/// the fixture (under its own access) must not replace this one.
+async fn activate_with(accepted: &[&str]) {
+    sleep(0).await;
     let config = Config::parse(
         r#"{"categories":[{"id":"necessary","required":true},
             {"id":"analytics","services":[{"id":"ga"}]},{"id":"social"}]}"#,
@@ -95,11 +100,14 @@ fn activate_with(accepted: &[&str]) {
         },
     );
     let access = Access::new(&config, Some(&record), &[]);
-    activate::run(&Context {
-        access: &access,
-        config: &config,
-        lang: "en",
-    });
+    activate::run(
+        Context {
+            access,
+            config: Rc::new(config),
+            lang: "en".into(),
+        },
+        activate::When::Now,
+    );
 }
 
 fn data_url(code: &str) -> String {
@@ -124,11 +132,11 @@ async fn activation_keeps_document_order_and_runs_each_script_once() {
         never = push("not-analytics"),
     );
     let root = fixture(&html);
-    activate_with(&["analytics"]);
+    activate_with(&["analytics"]).await;
     assert_eq!(wait_for_runs(4).await, "a,inline,b,not-social");
     // Repeated activation (repeated accept, another tab, the API called twice) runs nothing again.
-    activate_with(&["analytics"]);
-    activate_with(&["analytics"]);
+    activate_with(&["analytics"]).await;
+    activate_with(&["analytics"]).await;
     sleep(100).await;
     assert_eq!(runs(), "a,inline,b,not-social");
     let inert = root
@@ -147,7 +155,7 @@ async fn a_failing_script_does_not_stop_the_ones_after_it() {
         after = data_url("window.__runs.push('after')"),
     );
     let root = fixture(&html);
-    activate_with(&["analytics"]);
+    activate_with(&["analytics"]).await;
     assert_eq!(wait_for_runs(1).await, "after");
     root.remove();
 }
@@ -158,7 +166,7 @@ async fn the_live_copy_keeps_attributes_and_restores_the_real_type() {
         r#"<script type="text/plain" data-type="text/javascript" data-category="analytics"
              id="ga" class="tracker" data-extra="1">window.__runs.push('typed')</script>"#,
     );
-    activate_with(&["analytics"]);
+    activate_with(&["analytics"]).await;
     assert_eq!(wait_for_runs(1).await, "typed");
     let live = document().get_element_by_id("ga").unwrap();
     assert_eq!(
@@ -180,7 +188,7 @@ async fn a_blocked_iframe_gets_a_sized_placeholder_and_goes_back_to_it_on_withdr
     let root = fixture(
         r#"<iframe id="yt" data-category="social" data-src="about:blank#video" width="320" height="180" title="Video"></iframe>"#,
     );
-    activate_with(&[]);
+    activate_with(&[]).await;
     let frame = document().get_element_by_id("yt").unwrap();
     assert!(frame.has_attribute("hidden"));
     assert!(!frame.has_attribute("src"), "nothing loaded before consent");
@@ -199,7 +207,7 @@ async fn a_blocked_iframe_gets_a_sized_placeholder_and_goes_back_to_it_on_withdr
         .unwrap()
         .contains("not allowed Social media cookies"));
 
-    activate_with(&["social"]);
+    activate_with(&["social"]).await;
     assert_eq!(
         frame.get_attribute("src").as_deref(),
         Some("about:blank#video")
@@ -209,7 +217,7 @@ async fn a_blocked_iframe_gets_a_sized_placeholder_and_goes_back_to_it_on_withdr
         .previous_element_sibling()
         .is_none_or(|p| !p.has_attribute("data-optin-placeholder")));
 
-    activate_with(&[]);
+    activate_with(&[]).await;
     assert_eq!(
         frame.get_attribute("src").as_deref(),
         Some("about:blank"),
@@ -230,7 +238,7 @@ async fn a_service_grant_runs_only_that_services_scripts() {
            <script type="text/plain" data-category="analytics">window.__runs.push('all-analytics')</script>
            <script type="text/plain" data-category="analytics" data-service="!ga">window.__runs.push('no-ga')</script>"#,
     );
-    activate_with(&["analytics/ga"]);
+    activate_with(&["analytics/ga"]).await;
     sleep(50).await;
     assert_eq!(runs(), "ga");
     root.remove();

@@ -714,6 +714,34 @@ test('built-in banner texts for en, de, fr, es, it, nl, pl, hu', T, async () => 
   s.assertNoErrors();
 });
 
+test('language files: English fetches none, German fetches lang/de.json once (banner and panel)', T, async () => {
+  const s = await env.newPage();
+  await bannerTexts(s, '/p/files-en.html', { config: CONFIG, lang: 'en' });
+  const langFiles = () => s.requests.filter((u) => /\/optin\/lang\//.test(new URL(u).pathname));
+  assert.deepEqual(langFiles(), [], 'English is compiled in');
+  const de = await bannerTexts(s, '/p/files-de.html', { config: CONFIG, lang: 'de' });
+  assert.equal(de.acceptAll, 'Alle akzeptieren');
+  await s.page.evaluate(() => window.optin.showPreferences());
+  await widget(s.page).preferences.waitFor({ state: 'visible' });
+  assert.deepEqual(langFiles().map((u) => new URL(u).pathname), ['/optin/lang/de.json'], 'one request, for German only');
+  s.assertNoErrors();
+});
+
+test('a language file that fails to load: the banner shows in English and still works', T, async () => {
+  const s = await env.newPage();
+  await s.page.route('**/optin/lang/de.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  const t = await bannerTexts(s, '/p/files-404.html', { config: CONFIG, lang: 'de' });
+  assert.equal(t.acceptAll, 'Accept all', 'English in place of the missing German');
+  assert.equal(t.lang, 'de', 'the record still says which language the visitor was asked in');
+  assert.ok(
+    s.consoleMessages.some((m) => m.type === 'warning' && /lang\/de\.json/.test(m.text)),
+    'the console says which file was missing',
+  );
+  await widget(s.page).acceptAll.click();
+  await s.page.waitForFunction(() => window.optin.consent() !== null);
+  assert.deepEqual(s.pageErrors, [], 'no page errors');
+});
+
 test('site texts override the built-in ones per key', T, async () => {
   const s = await env.newPage();
   const builtin = await bannerTexts(s, '/p/override-base.html', { config: CONFIG, lang: 'de' });
