@@ -19,9 +19,7 @@ build_wasm() { # package, global name, output stem
   cargo rustc -q --release --target wasm32-unknown-unknown -p "$pkg" --lib --crate-type cdylib
   wasm-bindgen --target no-modules --no-modules-global "$global" --no-typescript \
     --out-dir "$work" --out-name "$stem" "target/wasm32-unknown-unknown/release/$crate.wasm"
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$work/${stem}_bg.wasm" -o "$work/${stem}_bg.wasm"
+  node scripts/optimize-wasm.mjs "$work/$stem.js" "$work/${stem}_bg.wasm"
 }
 
 build_wasm optin-core optin_core optin-core
