@@ -175,13 +175,15 @@ function decode(chars) {
   return bytes;
 }
 
-// Actions wait for the start; questions answer "not granted" until then (fail closed).
+// A task of its own, ahead of the page's other work where the browser lets us say so.
 function nextTask() {
   return new Promise(function (resolve) {
-    setTimeout(resolve);
+    if (window.scheduler && scheduler.postTask) scheduler.postTask(resolve, { priority: 'user-blocking' });
+    else setTimeout(resolve);
   });
 }
 
+// Actions wait for the start; questions answer "not granted" until then (fail closed).
 function act(fn) {
   return ready.then(function () {
     fn();
@@ -377,13 +379,17 @@ document.addEventListener('optin:change', function () {
   logChoice();
 });
 
+// The core compiles synchronously (a few milliseconds for its size): a returning visitor's gated
+// scripts wait for no promise round.
 function boot() {
-  return Promise.all([optin_core({ module_or_path: decode(CORE_WASM) }), readConfig()]);
+  optin_core.initSync({ module: decode(CORE_WASM) });
+  return readConfig();
 }
-(firstVisit ? nextTask().then(boot) : boot())
-  .then(function (loaded) {
-    consentModeDefault(loaded[1]);
-    var ask = optin_core.start(loaded[1]);
+(firstVisit ? nextTask() : Promise.resolve())
+  .then(boot)
+  .then(function (configText) {
+    consentModeDefault(configText);
+    var ask = optin_core.start(configText);
     started = true;
     consentModeUpdate();
     var pending = outbox();
