@@ -174,8 +174,9 @@ const SCRIPT_EVENTS = new Set(['EvaluateScript', 'FunctionCall', 'v8.compile']);
  * with TRACE_CATEGORIES. `longest` counts every task, including the browser's own (navigation,
  * the page's first layout) and the harness's; `longestWidget` only tasks that run code from the
  * widget's files (`ownPrefixes`) or the page's inline scripts (a widget's setup call, the gated
- * scripts it runs). Returns { longest, over50, tasks, longestWidget, widgetTasks } or null if the
- * renderer is not found.
+ * scripts it runs). Returns { longest, over50, tasks, longestWidget, widgetTasks, widgetTop } or
+ * null if the renderer is not found; `widgetTop` lists the three longest widget tasks and whose
+ * code each ran (`FunctionCall optin-ui.js …`), which says where to look when a figure grows.
  */
 export function longestTask(traceBuffer, pageUrl, ownPrefixes = []) {
   const parsed = JSON.parse(traceBuffer.toString('utf8'));
@@ -209,10 +210,10 @@ export function longestTask(traceBuffer, pageUrl, ownPrefixes = []) {
       return false;
     }
   };
-  const scriptTimes = events
+  const scripts = events
     .filter((e) => SCRIPT_EVENTS.has(e.name) && onMain(e) && widgetCode(e.args?.data?.url))
-    .map((e) => e.ts)
-    .sort((a, b) => a - b);
+    .sort((a, b) => a.ts - b.ts);
+  const scriptTimes = scripts.map((e) => e.ts);
   const runsWidgetCode = (task) => {
     // First script event at or after the task's start: inside the task if it starts before its end.
     let lo = 0;
@@ -222,8 +223,18 @@ export function longestTask(traceBuffer, pageUrl, ownPrefixes = []) {
       if (scriptTimes[mid] < task.ts) lo = mid + 1;
       else hi = mid;
     }
-    return lo < scriptTimes.length && scriptTimes[lo] <= task.ts + (task.dur || 0);
+    return lo < scriptTimes.length && scriptTimes[lo] <= task.ts + (task.dur || 0) ? lo : -1;
   };
+  // What a widget task ran, for the raw JSON: `EvaluateScript optin.js`, `FunctionCall optin-ui.js`…
+  const ran = (task, first) => {
+    const seen = new Set();
+    for (let i = first; i < scripts.length && scripts[i].ts <= task.ts + (task.dur || 0); i++) {
+      const d = scripts[i].args.data;
+      seen.add(`${scripts[i].name} ${String(d.url).split('/').pop()}${d.functionName ? ` ${d.functionName}` : ''}`);
+    }
+    return [...seen];
+  };
+  const widgetList = [];
   let longest = 0;
   let over50 = 0;
   let tasks = 0;
@@ -235,12 +246,18 @@ export function longestTask(traceBuffer, pageUrl, ownPrefixes = []) {
     tasks++;
     if (ms > longest) longest = ms;
     if (ms > 50) over50++;
-    if (runsWidgetCode(e)) {
+    const first = runsWidgetCode(e);
+    if (first >= 0) {
       widgetTasks++;
       if (ms > longestWidget) longestWidget = ms;
+      widgetList.push({ ms, first, task: e });
     }
   }
-  return { longest, over50, tasks, longestWidget, widgetTasks };
+  const widgetTop = widgetList
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((t) => ({ ms: Math.round(t.ms * 10) / 10, ran: ran(t.task, t.first) }));
+  return { longest, over50, tasks, longestWidget, widgetTasks, widgetTop };
 }
 
 // Summaries of the in-page records -------------------------------------------------------------------

@@ -399,11 +399,17 @@ function boot() {
     document.dispatchEvent(new CustomEvent('optin:ready'));
     parsed.then(syncSettingsButton);
     if (ask) {
-      // The banner renders in a task after the start's (its texts download meanwhile).
-      Promise.all([loadUi(), loadTexts(), parsed, nextTask()]).then(function (loaded) {
-        // A choice may have been made meanwhile (the pre-load queue, the page's own code).
-        if (!api.consent()) loaded[0].show('banner', loaded[1]);
-      });
+      // The banner renders in a task of its own, not in the one that set up the UI's wasm.
+      Promise.all([loadUi(), loadTexts(), parsed])
+        .then(function (loaded) {
+          return nextTask().then(function () {
+            return loaded;
+          });
+        })
+        .then(function (loaded) {
+          // A choice may have been made meanwhile (the pre-load queue, the page's own code).
+          if (!api.consent()) loaded[0].show('banner', loaded[1]);
+        });
     }
   })
   .catch(function (e) {

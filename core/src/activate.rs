@@ -260,7 +260,8 @@ fn run_script(el: &Element) -> bool {
     let Some(live) = live_copy(el) else {
         return false;
     };
-    let blocking = matches!(describe(el).kind, Kind::Script { blocking: true });
+    // As the parser would: an external script without `async` blocks the ones after it.
+    let blocking = live.has_attribute("src") && !live.r#async();
     if blocking {
         // One function for both outcomes: a script that 404s must not stall the rest.
         let resume = Closure::once_into_js(resume_after_load);
