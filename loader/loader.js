@@ -308,10 +308,10 @@ var api = {
 if (Array.isArray(window.optin)) waiting = window.optin;
 window.optin = api;
 
-// Without a stored choice the banner will be needed: its files start downloading now, and the
-// core starts in a task of its own, so that neither makes this script's task a long one.
+// Without a stored choice the banner will be needed. Its files start downloading in the task
+// after this one and the core boots in the task after that: on a slow phone each of the three
+// steps takes tens of milliseconds, and together they would make one long task.
 var firstVisit = !storedChoiceLikely();
-if (firstVisit) loadUi();
 
 // One listener for the page's controls: `data-optin-open` links, and the buttons of a blocked
 // iframe's placeholder (see core/src/placeholder.rs).
@@ -385,7 +385,13 @@ function boot() {
   optin_core.initSync({ module: decode(CORE_WASM) });
   return readConfig();
 }
-(firstVisit ? nextTask() : Promise.resolve())
+(firstVisit
+  ? nextTask().then(function () {
+      loadUi();
+      return nextTask();
+    })
+  : Promise.resolve()
+)
   .then(boot)
   .then(function (configText) {
     consentModeDefault(configText);

@@ -394,8 +394,10 @@ pub fn receipt_json() -> Option<String> {
             }
             None => "null".to_owned(),
         };
-        // The record's JSON object, extended with two more fields.
-        let mut receipt = record[..record.len() - 1].to_owned();
+        // The record's JSON object, extended with two more fields: its closing `}` goes first.
+        // (Popping, not slicing: a str slice drags in the panic formatting for char boundaries.)
+        let mut receipt = record;
+        receipt.pop();
         receipt.push_str(",\"policyUrl\":");
         receipt.push_str(&policy);
         receipt.push_str(",\"site\":");
