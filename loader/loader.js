@@ -3,7 +3,8 @@
 // scripts/assemble-loader.mjs wraps it in one function together with the core's wasm-bindgen glue
 // (`optin_core`) and the core's wasm (`CORE_WASM`, one char per byte), so a returning visitor's gated
 // scripts wait on this single request and nothing else. The UI (banner and panel) is fetched from
-// next to this file only when it must show, starting at once when no choice is stored yet.
+// next to this file only when it must show, starting before the core when no choice is stored
+// yet; with it, the visitor's language file (`lang/<code>.json`) unless that is English.
 //
 // This file only wires things together: every decision is made in the core (Rust).
 

@@ -1,6 +1,6 @@
-//! Brings gated elements to life: finds them in the page, asks `gate::plan` what to do, and does
-//! it. Scripts are replaced by live copies, one at a time; iframes, images, media and stylesheets
-//! get their real URL; a blocked iframe shows a placeholder (`placeholder.rs`) in its place.
+//! Brings gated elements to life: finds them in the page, asks `gate::step` what to do with each,
+//! and does it. Scripts are replaced by live copies, one at a time; iframes, images, media and
+//! stylesheets get their real URL; a blocked iframe shows a placeholder (`placeholder.rs`) in its place.
 //!
 //! External scripts without `async` run one after another, each waiting for the previous one to
 //! load or fail, as the HTML parser would run them. Every element is marked the moment it is
@@ -112,22 +112,21 @@ fn walk_step(q: &mut Queue) -> bool {
         return false;
     };
     walk.next += 1;
-    let described = [describe(&el)];
-    for step in gate::plan(&described, &walk.ctx.access) {
-        match step {
-            Step::Activate(_) => match described[0].kind {
-                Kind::Script { .. } => {
-                    let _ = el.set_attribute(STATE, "queued");
-                    q.waiting.push_back(el.clone());
-                }
-                Kind::Frame => {
-                    placeholder::remove(&el);
-                    load(&el);
-                }
-                Kind::Media => load(&el),
-            },
-            Step::Block(_) => block_frame(&el, &walk.ctx),
-        }
+    let described = describe(&el);
+    match gate::step(&described, &walk.ctx.access) {
+        Some(Step::Activate) => match described.kind {
+            Kind::Script { .. } => {
+                let _ = el.set_attribute(STATE, "queued");
+                q.waiting.push_back(el);
+            }
+            Kind::Frame => {
+                placeholder::remove(&el);
+                load(&el);
+            }
+            Kind::Media => load(&el),
+        },
+        Some(Step::Block) => block_frame(&el, &walk.ctx),
+        None => {}
     }
     true
 }

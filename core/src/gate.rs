@@ -1,8 +1,8 @@
 //! The gating decision: which gated elements may run or load under the current access, in what
 //! order, and which must go back to blocked.
 //!
-//! Pure: the DOM side (`activate.rs`) describes each gated element as a `Gated` and applies the
-//! `Step`s `plan` returns, in order.
+//! Pure: the DOM side (`activate.rs`) describes each gated element as a `Gated`, element by
+//! element in document order, and applies the `Step` that `step` returns for it.
 
 use crate::consent::Access;
 
@@ -83,25 +83,22 @@ pub struct Gated {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Run (scripts) or load (embeds) element `i`.
-    Activate(usize),
-    /// Show element `i`'s placeholder instead of it (a frame not allowed, or withdrawn).
-    Block(usize),
+    /// Run (scripts) or load (embeds) the element.
+    Activate,
+    /// Show the element's placeholder instead of it (a frame not allowed, or withdrawn).
+    Block,
 }
 
-/// What to do with each element under `access`, in document order. Scripts that ran stay as
-/// they are: a withdrawal that concerns them is handled by reloading the page.
-pub fn plan(elements: &[Gated], access: &Access) -> Vec<Step> {
-    let mut steps = Vec::new();
-    for (i, g) in elements.iter().enumerate() {
-        let allowed = g.requirement.as_ref().is_some_and(|r| r.allowed(access));
-        match (g.kind, g.state, allowed) {
-            (_, State::New | State::Blocked, true) => steps.push(Step::Activate(i)),
-            (Kind::Frame, State::New | State::Live, false) => steps.push(Step::Block(i)),
-            _ => {}
-        }
+/// What to do with one element under `access`, if anything. The walk asks element by element,
+/// in document order. Scripts that ran stay as they are: a withdrawal that concerns them is
+/// handled by reloading the page.
+pub fn step(g: &Gated, access: &Access) -> Option<Step> {
+    let allowed = g.requirement.as_ref().is_some_and(|r| r.allowed(access));
+    match (g.kind, g.state, allowed) {
+        (_, State::New | State::Blocked, true) => Some(Step::Activate),
+        (Kind::Frame, State::New | State::Live, false) => Some(Step::Block),
+        _ => None,
     }
-    steps
 }
 
 /// Whether a script that ran (`Live`) has lost its grant: the page must reload to be rid of it.
@@ -120,6 +117,15 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::consent::access_after;
+
+    /// The steps for a whole page, with each element's index.
+    fn plan(elements: &[Gated], access: &Access) -> Vec<(usize, Step)> {
+        elements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| Some((i, step(g, access)?)))
+            .collect()
+    }
 
     fn access(accepted: &[&str]) -> Access {
         let config = Config::parse(
@@ -168,7 +174,11 @@ mod tests {
         ];
         assert_eq!(
             plan(&els, &a),
-            [Step::Activate(1), Step::Activate(2), Step::Activate(7)]
+            [
+                (1, Step::Activate),
+                (2, Step::Activate),
+                (7, Step::Activate)
+            ]
         );
     }
 
@@ -179,7 +189,7 @@ mod tests {
         assert_eq!(plan(&[script("!analytics")], &undecided), []);
         assert_eq!(
             plan(&[script("!analytics")], &access(&[])),
-            [Step::Activate(0)]
+            [(0, Step::Activate)]
         );
     }
 
@@ -194,7 +204,7 @@ mod tests {
             el("analytics", Some("!hotjar"), kind, State::New),
             el("analytics", Some("nope"), kind, State::New),
         ];
-        assert_eq!(plan(&els, &a), [Step::Activate(0), Step::Activate(3)]);
+        assert_eq!(plan(&els, &a), [(0, Step::Activate), (3, Step::Activate)]);
         let all = access(&["analytics"]);
         assert_eq!(
             plan(&els, &all).len(),
@@ -208,14 +218,14 @@ mod tests {
         let frame = |state| el("social", None, Kind::Frame, state);
         let granted = access(&["social"]);
         let refused = access(&[]);
-        assert_eq!(plan(&[frame(State::New)], &refused), [Step::Block(0)]);
+        assert_eq!(plan(&[frame(State::New)], &refused), [(0, Step::Block)]);
         assert_eq!(plan(&[frame(State::Blocked)], &refused), []);
         assert_eq!(
             plan(&[frame(State::Blocked)], &granted),
-            [Step::Activate(0)]
+            [(0, Step::Activate)]
         );
         assert_eq!(plan(&[frame(State::Live)], &granted), []);
-        assert_eq!(plan(&[frame(State::Live)], &refused), [Step::Block(0)]);
+        assert_eq!(plan(&[frame(State::Live)], &refused), [(0, Step::Block)]);
         let media = el("social", None, Kind::Media, State::Live);
         assert_eq!(plan(&[media], &refused), [], "an image cannot be unloaded");
     }
