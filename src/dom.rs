@@ -7,7 +7,8 @@ use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 /// The widget's styles, adopted by the shadow root as a constructed stylesheet: no `<style>`
 /// element and no `style` attribute, so a strict `style-src 'self'` policy does not block them.
-const CSS: &str = include_str!("../styles/optin.css");
+/// `styles/optin.css`, minified by `build.rs`.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/optin.css"));
 
 fn document() -> Result<web_sys::Document, JsValue> {
     web_sys::window()
