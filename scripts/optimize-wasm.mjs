@@ -46,14 +46,14 @@ function rename(pattern, replacement) {
 }
 
 const problems = [];
-const modules = new Map();
+const modules = new Set();
 for (const [module, name, short] of map.imports) {
-  modules.set(module, modules.get(module) ?? null);
+  modules.add(module);
   if (rename(escape(name), short) === 0) problems.push(`import ${name} is not in the glue`);
 }
 // The module name: binaryen gives every import module the same short name.
 const shortModule = 'a';
-for (const module of modules.keys()) {
+for (const module of modules) {
   const quoted = new RegExp(`(["'])${escape(module)}\\1`, 'g');
   if (!quoted.test(glue)) problems.push(`import module ${module} is not in the glue`);
   glue = glue.replace(quoted, `"${shortModule}"`);
@@ -74,7 +74,7 @@ writeFileSync(glueFile, glue);
 
 // The module name in the wasm must match the glue's: checked, not assumed.
 const wasmText = readFileSync(wasmFile).toString('latin1');
-for (const module of modules.keys()) {
+for (const module of modules) {
   if (wasmText.includes(module)) {
     console.error(`${wasmFile}: still imports from ${module}; expected "${shortModule}"`);
     process.exit(1);

@@ -2,8 +2,9 @@
 //!
 //! The loader fetches this wasm only when something must show, and drives it through two exports,
 //! `show(view, texts)` and `hide()`; `texts` is the visitor's language file (`lang/<code>.json`),
-//! which the loader fetches beside this wasm when the language is not English. The UI in turn talks to the core only through `window.optin` (see
-//! `api.rs`) and listens to the core's `optin:change` event, like any site script would.
+//! which the loader fetches beside this wasm when the language is not English. The UI in turn
+//! talks to the core only through `window.optin` (see `api.rs`) and listens to the core's
+//! `optin:change` event, like any site script would.
 
 mod api;
 mod app;

@@ -9,7 +9,8 @@ use crate::catalogue::{self, EN};
 use crate::config::{entries, Config};
 use crate::json::{self, Value};
 
-/// Texts a site sets for one language; anything left out comes from the built-in catalogue.
+/// Texts for one language, as a site sets them in its config or a shipped `lang/<code>.json`
+/// has them; anything left out comes from the layer below (see the module doc).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Texts {
     /// `(key, text)` pairs, keys as in the config (`acceptAll`, …).
