@@ -1,5 +1,5 @@
-// Optimises one wasm-bindgen output pair in place: `wasm-opt -Oz`, and short names for every
-// import, export and import module, with the glue rewritten to match.
+// Optimises one wasm-bindgen output pair in place: `wasm-opt -Oz`, no metadata sections, and
+// short names for every import, export and import module, with the glue rewritten to match.
 //
 //   node scripts/optimize-wasm.mjs <glue.js> <module_bg.wasm>
 //
@@ -27,7 +27,17 @@ const FEATURES = [
 ];
 const out = execFileSync(
   'wasm-opt',
-  ['-Oz', ...FEATURES, '--minify-imports-and-exports-and-modules', wasmFile, '-o', wasmFile],
+  [
+    '-Oz',
+    ...FEATURES,
+    '--minify-imports-and-exports-and-modules',
+    // Metadata no browser reads: which compiler made the module, which features it was built for.
+    '--strip-producers',
+    '--strip-target-features',
+    wasmFile,
+    '-o',
+    wasmFile,
+  ],
   { encoding: 'utf8' },
 );
 const map = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
