@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_PATH, BASE_ARGS } from './chromium.mjs';
+import { CHROMIUM_PATH, BASE_ARGS, animationsDone } from './chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = process.env.OPTIN_DIST ? path.resolve(process.env.OPTIN_DIST) : path.join(ROOT, 'dist');
@@ -59,26 +59,6 @@ function serve() {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-// Let the open/close animations finish (document and shadow roots) so nothing is half faded.
-function animationsDone(page) {
-  return page.evaluate(async () => {
-    const all = new Set(document.getAnimations());
-    const walk = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.shadowRoot) {
-          el.shadowRoot.getAnimations().forEach((a) => all.add(a));
-          walk(el.shadowRoot);
-        }
-      }
-    };
-    walk(document);
-    await Promise.race([
-      Promise.all([...all].map((a) => a.finished.catch(() => {}))),
-      new Promise((r) => setTimeout(r, 3000)),
-    ]);
   });
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   setupE2E, html, gated, gatedInline, widget, waitReady, storedConsent, runs, events,
-  waitForRuns, waitForEvents, categoryStates, computed, assertRecordShape, settle, sleep,
+  waitForRuns, waitForEvents, categoryStates, computed, assertRecordShape, settle, sleep, bannerReady,
 } from './harness.mjs';
 
 const env = setupE2E();
@@ -65,9 +65,7 @@ test('first visit: banner with three equal buttons; nothing gated runs or is req
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/first.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
 
   const buttons = { acceptAll: w.acceptAll, rejectAll: w.rejectAll, preferencesOpen: w.preferencesOpen };
   const boxes = {};
@@ -114,9 +112,7 @@ test('accept all: gated scripts run once each in document order (delayed srcs); 
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/accept.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await settle(page, 200);
   assertNotRequested(s, server, srcs);
 
@@ -165,9 +161,7 @@ test('reject all: nothing gated runs or is requested; stored; reload keeps it so
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/reject.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
 
   await w.rejectAll.click();
   await w.banner.waitFor({ state: 'hidden' });
@@ -201,9 +195,7 @@ test('preferences: only required pre-ticked; analytics only -> only analytics ru
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/prefs.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
 
   await w.preferencesOpen.click();
   await w.preferences.waitFor({ state: 'visible' });
@@ -246,9 +238,7 @@ test('data-optin-open re-opens the panel; a changed choice updates the record (s
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/reopen.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.rejectAll.click();
   await w.banner.waitFor({ state: 'hidden' });
   await waitForEvents(page, 1);
@@ -296,9 +286,7 @@ test('config source: data-config URL', T, async () => {
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/data-config.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   assert.ok(server.requested('/fixtures/config.json'), 'config fetched from the data-config URL');
   assert.match(await w.banner.innerText(), /Fixture config title/, 'bannerTitle from the fetched config');
 
@@ -318,9 +306,7 @@ test('config source: built-in defaults with a bare tag', T, async () => {
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/bare.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   assert.ok((await w.banner.innerText()).trim().length > 0, 'banner has (English) text');
 
   await w.preferencesOpen.click();
@@ -343,9 +329,7 @@ test('config source: inline JSON; texts override, built-in English fills the gap
   const s = await env.newPage();
   const { page } = s;
   await page.goto(server.url('/p/inline-config.html'));
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   assert.equal((await w.acceptAll.innerText()).trim(), 'Yes to everything', 'acceptAll text from the inline config');
   for (const b of [w.rejectAll, w.preferencesOpen]) assert.ok((await b.innerText()).trim().length > 0, 'built-in label');
   await w.preferencesOpen.click();

@@ -24,13 +24,13 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { before, after, beforeEach, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_PATH, BASE_ARGS } from '../../scripts/chromium.mjs';
+import { CHROMIUM_PATH, BASE_ARGS, animationsDone } from '../../scripts/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '..', '..');
 export const DIST_DIR = process.env.OPTIN_DIST ? path.resolve(process.env.OPTIN_DIST) : path.join(ROOT, 'dist');
 export const FIXTURES_DIR = path.join(HERE, 'fixtures');
-export { CHROMIUM_PATH, BASE_ARGS };
+export { CHROMIUM_PATH, BASE_ARGS, animationsDone };
 
 export const STORAGE_KEY = 'optin.consent';
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -457,6 +457,14 @@ export function widget(page) {
     checkbox: (id) => prefs.locator(`input[data-optin-category="${id}"]`),
     checkboxes: prefs.locator('input[data-optin-category]'),
   };
+}
+
+/** Wait until the banner is visible and optin.ready has resolved; returns `widget(page)`. */
+export async function bannerReady(page) {
+  const w = widget(page);
+  await w.banner.waitFor({ state: 'visible' });
+  await waitReady(page);
+  return w;
 }
 
 /** Wait until window.optin exists and optin.ready has resolved. */

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
   setupE2E, html, gated, gatedInline, widget, waitReady, storedConsent, runs, events,
-  waitForRuns, waitForEvents, categoryStates, assertRecordShape, settle, sleep, STORAGE_KEY,
+  waitForRuns, waitForEvents, categoryStates, assertRecordShape, settle, sleep, STORAGE_KEY, bannerReady,
 } from './harness.mjs';
 
 const env = setupE2E({ hostMap: { '*.optin.test': '127.0.0.1' } });
@@ -215,9 +215,7 @@ for (const c of DEFENSIVE) {
   test(`defensive read: ${c.name} -> banner, nothing gated runs, an "optin:" warning, no error`, T, async () => {
     const s = await open('/p/defensive.html', { seedItems: { [STORAGE_KEY]: c.raw() } });
     const { page } = s;
-    const w = widget(page);
-    await w.banner.waitFor({ state: 'visible' });
-    await waitReady(page);
+    const w = await bannerReady(page);
     await settle(page, 500);
     await assertNothingGated(s);
     await waitForWarning(s, c.warn);
@@ -284,9 +282,7 @@ test('revision: the panel starts from the previous choices; a category new in re
   const prev = rev1Record();
   const s = await open('/p/rev2-panel.html', { config: REV2, body: REV2_BODY, seedItems: { [STORAGE_KEY]: JSON.stringify(prev) } });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
 
   const choices = await page.evaluate(() => (typeof window.optin.choices === 'function' ? window.optin.choices() : 'missing'));
   assert.notEqual(choices, 'missing', 'optin.choices() exists');
@@ -318,9 +314,7 @@ test('revision: texts.en.revisionNotice is shown in the banner when asking again
   const config = { ...REV2, texts: { en: { revisionNotice: 'We added a category' } } };
   const s = await open('/p/rev2-notice.html', { config, body: REV2_BODY, seedItems: { [STORAGE_KEY]: JSON.stringify(rev1Record()) } });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   assert.match(await w.banner.innerText(), /We added a category/, 'the revision notice is in the banner');
   finish(s);
 });
@@ -329,9 +323,7 @@ test('revision: the revisionNotice is not shown on a first visit (nothing stored
   const config = { ...REV2, texts: { en: { revisionNotice: 'We added a category' } } };
   const s = await open('/p/rev2-first.html', { config, body: REV2_BODY });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await settle(page, 300);
   assert.doesNotMatch(await w.banner.innerText(), /We added a category/, 'no revision notice for a first visit');
   finish(s);
@@ -386,9 +378,7 @@ test('expiry: a config that shortens the lifetime (expiresAfterDays 30) asks aga
 test('expiry: a new record expires after the default 182 days', T, async () => {
   const s = await open('/p/default-expiry.html');
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await waitForEvents(page, 1);
   const rec = await storedConsent(page);
@@ -401,9 +391,7 @@ test('expiry: a new record expires after the default 182 days', T, async () => {
 test('expiry: expiresAfterDays above 395 is capped at 395 with an "optin:" warning', T, async () => {
   const s = await open('/p/capped-expiry.html', { config: { ...CONFIG, expiresAfterDays: 1000 } });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await waitForWarning(s, /395/);
   await w.acceptAll.click();
   await waitForEvents(page, 1);
@@ -417,9 +405,7 @@ test('expiry: expiresAfterDays above 395 is capped at 395 with an "optin:" warni
 test('expiry (controlled clock): a choice holds 181 days later and is asked again 183 days later', T, async () => {
   const s = await open('/p/clock.html');
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await waitForRuns(page, 3);
   const rec = await storedConsent(page);
@@ -440,8 +426,7 @@ test('expiry (controlled clock): a choice holds 181 days later and is asked agai
   env.server.clearRequests();
   s.clearRequests();
   await page.reload();
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  await bannerReady(page);
   await settle(page, 500);
   await assertNothingGated(s, page, '183 days later: ');
   await waitForWarning(s, /expire/i);
@@ -457,9 +442,7 @@ const DOMAIN_CONFIG = { ...CONFIG, cookieDomain: '.optin.test' };
 test('subdomains: accept all on a.optin.test stores the record in a first-party cookie on .optin.test (SameSite=Lax, < 4 KB)', T, async () => {
   const s = await open('/page', { config: DOMAIN_CONFIG, host: A_HOST });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await waitForRuns(page, 3);
   const rec = await storedConsent(page);
@@ -480,9 +463,7 @@ test('subdomains: accept all on a.optin.test stores the record in a first-party 
 test('subdomains: the choice made on a.optin.test applies on b.optin.test (no banner, granted script runs, same id)', T, async () => {
   const s = await open('/page', { config: DOMAIN_CONFIG, host: A_HOST });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await waitForRuns(page, 3);
   const idA = (await api(page, 'consent'))?.id;
@@ -527,9 +508,7 @@ function breakStorageAndCookies() {
 test('storage throws: the banner shows and accept all runs the gated scripts on the page', T, async () => {
   const s = await open('/p/broken-storage.html', { init: breakStorage });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await settle(page, 300);
   assertNotRequested(s, GATED_SRCS, 'before consent: ');
   await w.acceptAll.click();
@@ -547,9 +526,7 @@ test('storage throws: the banner shows and accept all runs the gated scripts on 
 test('storage throws: the choice survives a reload through the first-party cookie fallback', T, async () => {
   const s = await open('/p/broken-storage-reload.html', { init: breakStorage });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await waitForRuns(page, 3);
   const id = (await api(page, 'consent'))?.id;
@@ -572,9 +549,7 @@ test('storage throws: the choice survives a reload through the first-party cooki
 test('storage and cookies both throw: the choice applies for the page (memory) and is asked again after a reload', T, async () => {
   const s = await open('/p/memory-only.html', { init: breakStorageAndCookies });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await w.banner.waitFor({ state: 'hidden' });
   await waitForRuns(page, 3);
@@ -585,8 +560,7 @@ test('storage and cookies both throw: the choice applies for the page (memory) a
   s.clearRequests();
   env.server.clearRequests();
   await page.reload();
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  await bannerReady(page);
   await settle(page, 500);
   await assertNothingGated(s, page, 'after the reload: ');
   finish(s);
@@ -774,9 +748,7 @@ test('JS API: surface (ready resolves with the API; granted, grantedService, con
 test('JS API: reset() forgets the record (localStorage key removed) and shows the banner again', T, async () => {
   const s = await open('/p/reset.html', { config: { ...CONFIG, reloadOnWithdraw: false }, body: '' });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await w.banner.waitFor({ state: 'hidden' });
   assertRecordShape(await storedConsent(page));
@@ -788,8 +760,7 @@ test('JS API: reset() forgets the record (localStorage key removed) and shows th
   assert.equal(await api(page, 'granted', 'analytics'), false, 'analytics no longer granted');
 
   await page.reload();
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  await bannerReady(page);
   assert.equal(await api(page, 'consent'), null, 'after a reload: still nothing stored');
   finish(s);
 });
@@ -799,8 +770,7 @@ test('JS API: reset() also removes the record cookie (cookieDomain)', T, async (
   const { page } = s;
   const w = widget(page);
   const url = env.server.url('/page', { host: A_HOST });
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  await bannerReady(page);
   await w.acceptAll.click();
   await w.banner.waitFor({ state: 'hidden' });
   assert.ok((await s.context.cookies(url)).some((c) => c.name === STORAGE_KEY), 'the record cookie is set after accepting');
@@ -927,9 +897,7 @@ test('JS API: show(), showPreferences() and hide() open and close the banner and
 test('record: accept all stores exactly the documented fields; consent() returns it', T, async () => {
   const s = await open('/p/record-fields.html');
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await waitForEvents(page, 1);
   const rec = await storedConsent(page);
@@ -943,9 +911,7 @@ test('record: accept all stores exactly the documented fields; consent() returns
 test('storageKey: the record is stored under the configured key (and not under optin.consent) and remembered', T, async () => {
   const s = await open('/p/storage-key.html', { config: { ...CONFIG, storageKey: 'site.cookie-choice' } });
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.rejectAll.click();
   await waitForEvents(page, 1);
   const raw = await page.evaluate(() => ({ mine: localStorage.getItem('site.cookie-choice'), def: localStorage.getItem('optin.consent') }));

@@ -15,7 +15,7 @@ import http from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   ROOT, setupE2E, html, gated, widget, waitReady, storedConsent, runs, waitForRuns, waitForEvents,
-  assertRecordShape, settle, sleep,
+  assertRecordShape, settle, sleep, bannerReady,
 } from './harness.mjs';
 
 const env = setupE2E();
@@ -317,9 +317,7 @@ test('consent mode: exactly one update per action (Accept all -> granted, reject
   const config = { categories: CATEGORIES, reloadOnWithdraw: false, googleConsentMode: FIVE };
   const s = await open('/p/gcm-updates.html', advancedPage({ config }));
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
 
   await w.acceptAll.click();
   let cmds = consentCommands(await waitForUpdates(page, 1));
@@ -415,9 +413,7 @@ test('GPC: gpc categories start denied, the banner says the signal was honoured,
   const s = await open('/p/gpc.html', html({ config, body: GPC_BODY }), { init: gpcOn });
   const { page } = s;
   assert.equal(await page.evaluate(() => navigator.globalPrivacyControl), true, 'test setup: the GPC signal is on');
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
 
   const notice = gpcNotice(page);
   assert.equal(await notice.count(), 1, 'one GPC notice in the banner');
@@ -472,9 +468,7 @@ test('GPC: honorGpc false ignores the signal (no notice, Accept all grants marke
   const s = await open('/p/gpc-off.html', html({ config, body: GPC_BODY }), { init: gpcOn });
   const { page } = s;
   assert.equal(await page.evaluate(() => navigator.globalPrivacyControl), true, 'test setup: the GPC signal is on');
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   assert.equal(await gpcNotice(page).isVisible(), false, 'no GPC notice');
   await w.acceptAll.click();
   await w.banner.waitFor({ state: 'hidden' });
@@ -492,9 +486,7 @@ test('GPC: without the signal, no notice; Accept all grants gpc categories; reco
   const s = await open('/p/gpc-none.html', html({ config, body: GPC_BODY }));
   const { page } = s;
   assert.notEqual(await page.evaluate(() => navigator.globalPrivacyControl), true, 'test setup: no GPC signal');
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   assert.equal(await gpcNotice(page).isVisible(), false, 'no GPC notice');
   await w.acceptAll.click();
   await w.banner.waitFor({ state: 'hidden' });
@@ -565,9 +557,7 @@ test('receipt(): null before a choice; then the record plus policyUrl, gpc, site
 test('the panel downloads the receipt as a .json file ([data-optin="download-record"])', T, async () => {
   const s = await open('/p/download.html', html({ config: RECEIPT_CONFIG }));
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await w.banner.waitFor({ state: 'hidden' });
   await waitForEvents(page, 1);
@@ -633,9 +623,7 @@ test('consent log: an endpoint answering 500 breaks nothing; the receipt is sent
   ep.status = 500;
   const s = await open('/p/log-500.html', html({ config: logConfig(ep.url), body: LOG_BODY }));
   const { page } = s;
-  const w = widget(page);
-  await w.banner.waitFor({ state: 'visible' });
-  await waitReady(page);
+  const w = await bannerReady(page);
   await w.acceptAll.click();
   await until(() => ep.posts.length >= 1, { message: 'a POST to the log endpoint' });
   await waitForRuns(page, 1);
@@ -674,8 +662,7 @@ test('consent log: an unreachable endpoint breaks nothing; the receipt is sent o
   const w = widget(page);
   let up;
   try {
-    await w.banner.waitFor({ state: 'visible' });
-    await waitReady(page);
+    await bannerReady(page);
     await w.acceptAll.click();
     await waitForRuns(page, 1);
     await settle(page, 800);
@@ -741,9 +728,7 @@ test('consent log: optin-receiver stores the banner\'s Accept all in SQLite', {
 
     const s = await open('/p/log-receiver.html', html({ config: logConfig(`${receiverOrigin}/receipts`), body: LOG_BODY }));
     const { page } = s;
-    const w = widget(page);
-    await w.banner.waitFor({ state: 'visible' });
-    await waitReady(page);
+    const w = await bannerReady(page);
     await w.acceptAll.click();
     await w.banner.waitFor({ state: 'hidden' });
     await waitForRuns(page, 1);

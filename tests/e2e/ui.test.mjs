@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   setupE2E, html, widget, waitReady, storedConsent, events, computed, runAxe, settle, sleep,
+  animationsDone,
 } from './harness.mjs';
 
 const env = setupE2E();
@@ -56,24 +57,6 @@ function consoleDump(s) {
     ...s.consoleMessages.map((m) => `${m.type}: ${m.text}`),
     ...s.pageErrors.map((e) => `pageerror: ${e.message}`),
   ]);
-}
-
-/** Wait until every CSS animation/transition (document and shadow roots) has finished. */
-async function animationsDone(page) {
-  await page.evaluate(async () => {
-    const all = new Set(document.getAnimations());
-    const walk = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.shadowRoot) {
-          el.shadowRoot.getAnimations().forEach((a) => all.add(a));
-          walk(el.shadowRoot);
-        }
-      }
-    };
-    walk(document);
-    const done = Promise.all([...all].map((a) => a.finished.catch(() => {})));
-    await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
-  });
 }
 
 /** Register `body` at `path`, open it and wait for the banner (with the console in the error). */
