@@ -8,7 +8,9 @@
 //! activation is triggered. Both the walk over the page and the scripts go in time slices, so
 //! hundreds of gated elements make no long task.
 //! A MutationObserver brings content the page adds later under the same rules; it does no work
-//! unless a gated element arrives.
+//! unless a gated element arrives. While the page is still being parsed (optin.js without
+//! `defer`), a walk stops at the first allowed inline script, whose text may be incomplete, and
+//! one more walk at `DOMContentLoaded` goes on from there.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -46,6 +48,8 @@ struct Walk {
     elements: Option<NodeList>,
     next: u32,
     ctx: Context,
+    /// The HTML parser had not finished the page when the walk began.
+    parsing: bool,
 }
 
 /// When a walk starts: at page start at once, after a choice in a task of its own, so that the
@@ -71,10 +75,16 @@ thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
 }
 
+fn document() -> Option<web_sys::Document> {
+    web_sys::window().and_then(|w| w.document())
+}
+
 fn gated_elements() -> Option<NodeList> {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector_all(GATED).ok())
+    document().and_then(|d| d.query_selector_all(GATED).ok())
+}
+
+fn parsing(document: &web_sys::Document) -> bool {
+    document.ready_state() == "loading"
 }
 
 /// Applies `ctx.access` to every gated element of the page, starting `when`, and going on in
@@ -84,6 +94,7 @@ pub fn run(ctx: Context, when: When) {
         elements: gated_elements(),
         next: 0,
         ctx,
+        parsing: document().is_some_and(|d| parsing(&d)),
     };
     let start = QUEUE.with(|q| {
         let mut q = q.borrow_mut();
@@ -113,7 +124,7 @@ fn walk_step(q: &mut Queue) -> bool {
     };
     walk.next += 1;
     let described = describe(&el);
-    match gate::step(&described, &walk.ctx.access) {
+    match gate::step(&described, &walk.ctx.access, walk.parsing) {
         Some(Step::Activate) => match described.kind {
             Kind::Script { .. } => {
                 let _ = el.set_attribute(STATE, "queued");
@@ -126,6 +137,10 @@ fn walk_step(q: &mut Queue) -> bool {
             Kind::Media => load(&el),
         },
         Some(Step::Block) => block_frame(&el, &walk.ctx),
+        Some(Step::WaitForParser) => {
+            q.walk = None;
+            return false;
+        }
         None => {}
     }
     true
@@ -148,8 +163,7 @@ pub fn ran_but_withdrawn(access: &Access) -> bool {
 fn describe(el: &Element) -> Gated {
     let kind = if el.is_instance_of::<HtmlScriptElement>() {
         Kind::Script {
-            blocking: (el.has_attribute("src") || el.has_attribute("data-src"))
-                && !el.has_attribute("async"),
+            inline: !el.has_attribute("src") && !el.has_attribute("data-src"),
         }
     } else if el.is_instance_of::<HtmlIFrameElement>() {
         Kind::Frame
@@ -326,12 +340,19 @@ fn live_copy(el: &Element) -> Option<HtmlScriptElement> {
 }
 
 /// Calls `on_gated_added` whenever the page adds an element nobody has looked at yet that is
-/// gated (or contains one). Our own insertions carry `data-optin-state` and do not count.
+/// gated (or contains one), and once more when the parser finishes the page if it has not yet:
+/// a walk during parsing leaves the inline scripts it may not have whole (`Step::WaitForParser`).
+/// Our own insertions carry `data-optin-state` and do not count.
 pub fn observe(on_gated_added: fn()) {
-    let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    else {
+    let Some(document) = document() else {
+        return;
+    };
+    if parsing(&document) {
+        let parsed = Closure::once_into_js(on_gated_added);
+        let _ =
+            document.add_event_listener_with_callback("DOMContentLoaded", parsed.unchecked_ref());
+    }
+    let Some(root) = document.document_element() else {
         return;
     };
     let callback = Closure::<dyn Fn(js_sys::Array)>::new(move |records: js_sys::Array| {

@@ -55,8 +55,9 @@ impl Requirement {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Runs once per page: it cannot be unloaded.
-    Script { blocking: bool },
+    /// Runs once per page: it cannot be unloaded. `inline`: its code is its text (no `src` or
+    /// `data-src`), which the HTML parser may still be adding to.
+    Script { inline: bool },
     /// iframe: shows a placeholder while blocked, and goes back to it on withdrawal.
     Frame,
     /// img, video, audio, stylesheet link: loads once allowed.
@@ -87,14 +88,19 @@ pub enum Step {
     Activate,
     /// Show the element's placeholder instead of it (a frame not allowed, or withdrawn).
     Block,
+    /// Stop the walk here: an allowed inline script while the page is still being parsed may
+    /// not have all its text yet (the parser adds it as the network delivers it). The walk at the
+    /// end of parsing takes it and everything after it, so document order holds.
+    WaitForParser,
 }
 
 /// What to do with one element under `access`, if anything. The walk asks element by element,
-/// in document order. Scripts that ran stay as they are: a withdrawal that concerns them is
-/// handled by reloading the page.
-pub fn step(g: &Gated, access: &Access) -> Option<Step> {
+/// in document order; `parsing` says the HTML parser has not finished the page. Scripts that ran
+/// stay as they are: a withdrawal that concerns them is handled by reloading the page.
+pub fn step(g: &Gated, access: &Access, parsing: bool) -> Option<Step> {
     let allowed = g.requirement.as_ref().is_some_and(|r| r.allowed(access));
     match (g.kind, g.state, allowed) {
+        (Kind::Script { inline: true }, State::New, true) if parsing => Some(Step::WaitForParser),
         (_, State::New | State::Blocked, true) => Some(Step::Activate),
         (Kind::Frame, State::New | State::Live, false) => Some(Step::Block),
         _ => None,
@@ -118,12 +124,12 @@ mod tests {
     use crate::config::Config;
     use crate::consent::access_after;
 
-    /// The steps for a whole page, with each element's index.
+    /// The steps for a whole page once parsed, with each element's index.
     fn plan(elements: &[Gated], access: &Access) -> Vec<(usize, Step)> {
         elements
             .iter()
             .enumerate()
-            .filter_map(|(i, g)| Some((i, step(g, access)?)))
+            .filter_map(|(i, g)| Some((i, step(g, access, false)?)))
             .collect()
     }
 
@@ -146,7 +152,7 @@ mod tests {
     }
 
     fn script(category: &str) -> Gated {
-        el(category, None, Kind::Script { blocking: true }, State::New)
+        el(category, None, Kind::Script { inline: false }, State::New)
     }
 
     #[test]
@@ -196,7 +202,7 @@ mod tests {
     #[test]
     fn services_narrow_a_category() {
         let a = access(&["analytics/ga"]);
-        let kind = Kind::Script { blocking: false };
+        let kind = Kind::Script { inline: true };
         let els = [
             el("analytics", Some("ga"), kind, State::New),
             el("analytics", Some("hotjar"), kind, State::New),
@@ -211,6 +217,30 @@ mod tests {
             3,
             "a granted category grants its services"
         );
+    }
+
+    #[test]
+    fn inline_scripts_wait_for_the_parser_and_nothing_else_does() {
+        let a = access(&["analytics", "social"]);
+        let inline = el("analytics", None, Kind::Script { inline: true }, State::New);
+        assert_eq!(step(&inline, &a, true), Some(Step::WaitForParser));
+        assert_eq!(step(&inline, &a, false), Some(Step::Activate));
+        assert_eq!(step(&script("analytics"), &a, true), Some(Step::Activate));
+        let frame = el("social", None, Kind::Frame, State::New);
+        assert_eq!(step(&frame, &a, true), Some(Step::Activate));
+        let refused = el("social", None, Kind::Script { inline: true }, State::New);
+        assert_eq!(
+            step(&refused, &access(&["analytics"]), true),
+            None,
+            "nothing to wait for"
+        );
+        let queued = el(
+            "analytics",
+            None,
+            Kind::Script { inline: true },
+            State::Live,
+        );
+        assert_eq!(step(&queued, &a, true), None, "already taken whole");
     }
 
     #[test]
@@ -232,7 +262,7 @@ mod tests {
 
     #[test]
     fn only_a_withdrawn_script_that_ran_needs_a_reload() {
-        let ran = |cat: &str| el(cat, None, Kind::Script { blocking: true }, State::Live);
+        let ran = |cat: &str| el(cat, None, Kind::Script { inline: false }, State::Live);
         let refused = access(&[]);
         assert!(ran_but_withdrawn(&[ran("analytics")], &refused));
         assert!(!ran_but_withdrawn(

@@ -671,6 +671,38 @@ test('content added later, after consent: a new gated script runs once and a new
   finish(s);
 });
 
+test('while parsing (optin.js without defer): an inline gated script that arrives in two network chunks runs once, whole, and before the gated script after it', T, async () => {
+  // A returning visitor who granted analytics.
+  const s = await open('/p/parsing-seed.html');
+  const { page } = s;
+  await api(page, 'acceptAll');
+  const cfg = `<script type="application/json" id="optin-config">${JSON.stringify(CONFIG)}</script>`;
+  // Proves the precondition: the core starts while the parser is still at work.
+  const probe = "<script>optin.ready.then(function () { window.__startedWhileParsing = document.readyState === 'loading'; });</script>";
+  const first = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">${cfg}
+<script src="/optin/optin.js"></script>${probe}</head><body><p>before</p>
+<script type="text/plain" data-category="analytics">window.__parts = ['first'];
+/* ${'x'.repeat(20_000)} */
+`;
+  const second = `window.__parts.push('second'); ${push('inline')}</script>
+${gated('analytics', '/fixtures/a.js')}
+<p>end</p></body></html>`;
+  env.server.route('/p/parsing.html', async (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.write(first);
+    await sleep(600);
+    res.end(second);
+  });
+  await page.goto(env.server.url('/p/parsing.html'));
+  await waitForRuns(page, 2);
+  await sleep(300);
+  assert.equal(await page.evaluate(() => window.__startedWhileParsing), true, 'the core started during parsing');
+  assert.deepEqual(await page.evaluate(() => window.__parts), ['first', 'second'], 'the script ran whole');
+  assert.deepEqual(await runs(page), ['inline', 'a'], 'once each, in document order');
+  assertRequestedOnce(s, '/fixtures/a.js');
+  finish(s);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Iframes: placeholder, load content, always allow, withdrawal
 // ---------------------------------------------------------------------------------------------
