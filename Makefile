@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk setup dist demo test test-native test-wasm test-e2e test-receiver receiver size size-check bench bench-smoke lint screenshots clean
+.PHONY: trunk setup dist demo test test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy -q --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo fmt --manifest-path receiver/Cargo.toml -- --check
+	cargo fmt --manifest-path bench/floor/Cargo.toml -- --check
 	$(RECEIVER) clippy -q --manifest-path receiver/Cargo.toml --all-targets -- -D warnings
 
 test-native:
@@ -55,6 +56,10 @@ size:
 
 size-check:
 	@node scripts/size.mjs --check
+
+## The smallest banner Yew can render (bench/floor), built like the UI: what any Yew banner costs.
+size-floor: setup
+	@bash scripts/yew-floor.sh
 
 bench: dist
 	node bench/run.mjs

@@ -1,13 +1,13 @@
 // Writes dist/optin.js: the core's wasm-bindgen glue, the core's wasm (inlined) and the loader,
 // wrapped in one function so nothing but `window.optin` reaches the page's global scope, and
-// minified with terser. Also minifies the UI's glue in place.
-// Usage: node scripts/assemble-loader.mjs <core-glue.js> <core_bg.wasm> <loader.js> <out.js> <ui-glue.js>
+// minified (scripts/minify.mjs).
+// Usage: node scripts/assemble-loader.mjs <core-glue.js> <core_bg.wasm> <loader.js> <out.js>
 import { readFileSync, writeFileSync } from 'node:fs';
-import { minify } from 'terser';
+import { minifyJs } from './minify.mjs';
 
-const [glue, wasm, loader, out, uiGlue] = process.argv.slice(2);
-if (!uiGlue) {
-  console.error('usage: assemble-loader.mjs <core-glue.js> <core_bg.wasm> <loader.js> <out.js> <ui-glue.js>');
+const [glue, wasm, loader, out] = process.argv.slice(2);
+if (!out) {
+  console.error('usage: assemble-loader.mjs <core-glue.js> <core_bg.wasm> <loader.js> <out.js>');
   process.exit(2);
 }
 
@@ -20,8 +20,7 @@ ${readFileSync(glue, 'utf8')}
 ${readFileSync(loader, 'utf8')}
 })(${PLACEHOLDER});
 `;
-const terserOptions = { ecma: 2017, compress: { passes: 2 }, format: { comments: /^!/ } };
-const minified = (await minify(code, terserOptions)).code;
+const minified = await minifyJs(code);
 if (minified.split(PLACEHOLDER).length !== 2) throw new Error('the wasm placeholder must appear exactly once after minification');
 
 // The wasm goes in as a string of one char per byte (U+0000..U+00FF), escaping only what a string
@@ -41,7 +40,3 @@ for (const b of wasmBytes) {
 const banner = '/*! optin | MIT | one script: core + loader; the UI loads on demand from the same folder */\n';
 writeFileSync(out, '\uFEFF' + banner + minified.split(PLACEHOLDER).join(`"${wasmChars}"`), 'utf8');
 console.log(`${out}: core wasm ${wasmBytes.length} bytes inlined`);
-
-const ui = (await minify(readFileSync(uiGlue, 'utf8'), terserOptions)).code;
-if (!/\boptin_ui\b/.test(ui)) throw new Error('the UI glue lost its global name');
-writeFileSync(uiGlue, ui);

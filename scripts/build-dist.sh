@@ -5,7 +5,7 @@
 #   dist/optin-ui_bg.wasm  the Yew UI
 #   dist/lang/<code>.json  built-in texts of each language but English, fetched with the UI
 #   dist/optin.d.ts        TypeScript declarations of window.optin
-# Both wasm files are built as cdylib through `cargo rustc` so LTO stays on (TOOLCHAIN.md trap).
+# Both wasm files are built by scripts/wasm.sh (cdylib with LTO, wasm-bindgen, optimized, minified).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -14,19 +14,12 @@ out=dist
 work=target/dist-work
 mkdir -p "$out" "$work"
 
-build_wasm() { # package, global name, output stem
-  local pkg=$1 global=$2 stem=$3 crate=${1//-/_}
-  cargo rustc -q --release --target wasm32-unknown-unknown -p "$pkg" --lib --crate-type cdylib
-  wasm-bindgen --target no-modules --no-modules-global "$global" --no-typescript \
-    --out-dir "$work" --out-name "$stem" "target/wasm32-unknown-unknown/release/$crate.wasm"
-  node scripts/optimize-wasm.mjs "$work/$stem.js" "$work/${stem}_bg.wasm"
-}
+source scripts/wasm.sh
+release=target/wasm32-unknown-unknown/release
+build_wasm optin_core "$work" optin-core "$release/optin_core.wasm" -p optin-core
+build_wasm optin_ui "$work" optin-ui "$release/optin_ui.wasm" -p optin-ui
 
-build_wasm optin-core optin_core optin-core
-build_wasm optin-ui optin_ui optin-ui
-
-node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" loader/loader.js \
-  "$out/optin.js" "$work/optin-ui.js"
+node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" loader/loader.js "$out/optin.js"
 cp "$work/optin-ui.js" "$out/optin-ui.js"
 cp "$work/optin-ui_bg.wasm" "$out/optin-ui_bg.wasm"
 cp loader/optin.d.ts "$out/optin.d.ts"

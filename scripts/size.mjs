@@ -8,14 +8,27 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 
 // Budgets sit just above today's figures. The targets (issue 7: at most 10 KB for a returning
-// visitor, 60 KB for a first visit) are below them and not met yet (README "Size").
-const BUDGET = { returning: 36.25 * 1024, first: 109.25 * 1024 };
+// visitor, 60 KB for a first visit) are below them: a Yew banner alone is 44 KB (`--floor`,
+// make size-floor), and README "Size" says what meeting them would take.
+const BUDGET = { returning: 36.5 * 1024, first: 109.5 * 1024 };
 const TARGET = { returning: 10 * 1024, first: 60 * 1024 };
 
-const br = (file) =>
-  brotliCompressSync(readFileSync(new URL(`../dist/${file}`, import.meta.url)), {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
-  }).length;
+const brotli = (path) =>
+  brotliCompressSync(readFileSync(path), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const br = (file) => brotli(new URL(`../dist/${file}`, import.meta.url));
+
+// `--floor <dir>` (make size-floor): the smallest Yew banner (bench/floor), built like the UI.
+const floorAt = process.argv.indexOf('--floor');
+if (floorAt > 0) {
+  const dir = process.argv[floorAt + 1];
+  const wasm = brotli(`${dir}/floor_bg.wasm`);
+  const glue = brotli(`${dir}/floor.js`);
+  const floor = wasm + glue;
+  console.log(`smallest Yew banner: floor_bg.wasm ${wasm} B + floor.js ${glue} B = ${floor} B brotli`);
+  console.log(`first-visit target ${TARGET.first} B: ${TARGET.first - floor} B left for the core, the loader and the real UI`);
+  console.log(`returning-visit target ${TARGET.returning} B + that floor = ${TARGET.returning + floor} B, before any of the UI's own code`);
+  process.exit(0);
+}
 
 const loader = br('optin.js');
 const uiGlue = br('optin-ui.js');
