@@ -69,6 +69,7 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
         config.expires_after_days,
     );
     let stored = read_stored(&store, &config);
+    report(&stored, &config);
     if let Some(record) = stored.valid() {
         // Keep localStorage and the cross-host cookie in step with the newest copy.
         let json = record.to_json();
@@ -95,14 +96,18 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     apply(if ask { When::NextTask } else { When::Now });
     if first_start {
         activate::observe(|| apply(When::Now));
-        listen_to_other_tabs();
+        follow_choices_made_elsewhere();
     }
     Ok(ask)
 }
 
-/// The stored choice, with a console warning for whatever was wrong with it.
+/// The freshest stored choice, from every place the storage chain keeps it.
 fn read_stored(store: &Store, config: &Config) -> Stored {
-    let stored = consent::assess_all(&store.read_all(), config, js_sys::Date::now());
+    consent::assess_all(&store.read_all(), config, js_sys::Date::now())
+}
+
+/// A console warning for whatever is wrong with the stored choice, once per stored value.
+fn report(stored: &Stored, config: &Config) {
     if let Some(problem) = stored.problem() {
         log::warn(&[problem, "; asking again"].concat());
     }
@@ -119,22 +124,37 @@ fn read_stored(store: &Store, config: &Config) -> Stored {
             );
         }
     }
-    stored
 }
 
-/// A choice made in another tab of the site arrives as a `storage` event: apply it here too.
-fn listen_to_other_tabs() {
+/// Takes up a choice made elsewhere: in another tab of this host (a `storage` event), on another
+/// host of the site (the shared `cookieDomain` cookie fires no event at all), or while this page
+/// sat in the back/forward cache (it hears no events). So the stored choice is read again on
+/// `storage`, on `pageshow` and whenever the page is shown again (`visibilitychange`), and
+/// applied if it is not the one in force.
+fn follow_choices_made_elsewhere() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let listener = Closure::<dyn Fn(web_sys::StorageEvent)>::new(|e: web_sys::StorageEvent| {
-        let ours = with_widget(|w| e.key().as_deref() == Some(w.store.key())).unwrap_or(false);
-        if ours {
-            update(|w| w.stored = read_stored(&w.store, &w.config));
+    let reread = Closure::<dyn Fn()>::new(|| {
+        let fresh = with_widget(|w| {
+            let fresh = read_stored(&w.store, &w.config);
+            let changed = !fresh.same_choice(&w.stored);
+            if changed {
+                report(&fresh, &w.config);
+            }
+            changed.then_some(fresh)
+        });
+        if let Some(fresh) = fresh.flatten() {
+            update(|w| w.stored = fresh);
         }
     });
-    let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
-    listener.forget();
+    let f = reread.as_ref().unchecked_ref();
+    let _ = window.add_event_listener_with_callback("storage", f);
+    let _ = window.add_event_listener_with_callback("pageshow", f);
+    if let Some(document) = window.document() {
+        let _ = document.add_event_listener_with_callback("visibilitychange", f);
+    }
+    reread.forget();
 }
 
 /// Changes the widget's state with `f`, then brings the page in line: clears what was

@@ -225,6 +225,17 @@ impl Stored {
         }
     }
 
+    /// Whether `other` holds the same choice in the same standing. A record is known by its id
+    /// and the time of its last update, which every change moves on; comparing whole records
+    /// would cost the returning visitor's download more code for no better answer.
+    pub fn same_choice(&self, other: &Stored) -> bool {
+        fn key(s: &Stored) -> (bool, Option<(&str, &str)>) {
+            let record = s.previous().map(|r| (r.id.as_str(), r.updated_at.as_str()));
+            (s.valid().is_some(), record)
+        }
+        key(self) == key(other)
+    }
+
     /// Why the stored value was not used, for a console warning.
     pub fn problem(&self) -> Option<&str> {
         match self {
@@ -626,6 +637,30 @@ mod tests {
 
     fn stored(r: &Record) -> String {
         r.to_json()
+    }
+
+    #[test]
+    fn the_same_choice_is_known_by_id_update_time_and_standing() {
+        let c = config();
+        let first = record(Method::AcceptAll, &[]);
+        let valid = Stored::Valid(first.clone());
+        assert!(valid.same_choice(&assess(Some(&stored(&first)), &c, NOW)));
+        let mut changed = first.clone();
+        changed.updated_at = to_iso(NOW + 1000.0);
+        assert!(
+            !valid.same_choice(&Stored::Valid(changed)),
+            "a later change"
+        );
+        let stale = Stored::Stale {
+            previous: first,
+            reason: String::new(),
+        };
+        assert!(
+            !valid.same_choice(&stale),
+            "the same record, no longer in force"
+        );
+        assert!(Stored::Missing.same_choice(&Stored::Invalid { reason: "x".into() }));
+        assert!(!Stored::Missing.same_choice(&valid));
     }
 
     #[test]

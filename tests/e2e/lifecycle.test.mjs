@@ -488,6 +488,38 @@ test('subdomains: the choice made on a.optin.test applies on b.optin.test (no ba
   finish(s, [env.server.originFor(A_HOST), env.server.originFor(B_HOST)]);
 });
 
+test('subdomains: a withdrawal made on b.optin.test reaches the open tab on a.optin.test when it is shown again', T, async () => {
+  const s = await open('/page', { config: DOMAIN_CONFIG, host: A_HOST });
+  const { page } = s;
+  const w = await bannerReady(page);
+  await w.acceptAll.click();
+  await waitForRuns(page, 3);
+
+  const pageB = await s.newTab();
+  await pageB.goto(env.server.url('/page', { host: B_HOST }));
+  await waitReady(pageB);
+  await waitForRuns(pageB, 3);
+  // b's scripts ran, so the withdrawal reloads b.
+  await Promise.all([pageB.waitForNavigation(), api(pageB, 'rejectAll')]);
+  await waitReady(pageB);
+  assert.equal((await api(pageB, 'consent')).method, 'reject-all', 'b holds the refusal');
+
+  // No storage event crosses hosts: a still runs under the old choice ...
+  await settle(page, 300);
+  assert.equal((await api(page, 'consent')).method, 'accept-all', 'a has not heard of it yet');
+  // ... until the visitor comes back to it. (Headless Chromium keeps every tab visible, so the
+  // event a tab switch fires is fired here by hand.)
+  await Promise.all([
+    page.waitForNavigation(),
+    page.evaluate(() => document.dispatchEvent(new Event('visibilitychange'))),
+  ]);
+  await waitReady(page);
+  await settle(page, 300);
+  assert.equal((await api(page, 'consent')).method, 'reject-all', 'a took up the refusal (and reloaded: its scripts had run)');
+  assert.deepEqual(await runs(page), [], 'nothing gated ran after the reload');
+  finish(s, [env.server.originFor(A_HOST), env.server.originFor(B_HOST)]);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Storage that fails
 // ---------------------------------------------------------------------------------------------
