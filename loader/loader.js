@@ -8,6 +8,14 @@
 //
 // This file only wires things together: every decision is made in the core (Rust).
 
+// Included twice (a template and a tag manager, say): the first copy stays in charge, so there is
+// one banner, one API and one gate. (This file runs inside a function: see above.)
+if (window.optin && window.optin.ready) {
+  console.warn('optin: optin.js is included more than once on this page; the copy from ' +
+    (document.currentScript && document.currentScript.src) + ' does nothing');
+  return;
+}
+
 var script = document.currentScript;
 var base = new URL('.', script.src).href;
 var nonce = script.nonce || '';
@@ -69,11 +77,36 @@ function loadTexts() {
   return texts;
 }
 
-function storedChoiceLikely() {
+// A hint, not a decision (the core decides): is a choice stored, under the inline config's
+// `storageKey`? In localStorage, or only in the cookie when it was made on another host of the
+// site (`cookieDomain`). With a `data-config` URL and a key of its own, the hint is wrong only in
+// the safe direction: the UI starts downloading early for nothing.
+function storedChoiceLikely(settings) {
+  var key = (settings && settings.storageKey) || DEFAULT_KEY;
+  // Either may throw (storage disabled, sandboxed frames): then the answer is "no".
+  function has(read) {
+    try {
+      return read();
+    } catch (e) {
+      return false;
+    }
+  }
+  return (
+    has(function () {
+      return localStorage.getItem(key) !== null;
+    }) ||
+    has(function () {
+      return ('; ' + document.cookie).indexOf('; ' + key + '=') >= 0;
+    })
+  );
+}
+
+// The config as an object, or null when it is missing or broken (the core reports that).
+function parseConfig(text) {
   try {
-    return localStorage.getItem(DEFAULT_KEY) !== null;
+    return text ? JSON.parse(text) : null;
   } catch (e) {
-    return false;
+    return null;
   }
 }
 
@@ -90,15 +123,9 @@ function gtagConsent(kind, values) {
   window.gtag('consent', kind, values);
 }
 var consentModeDefaultSent = false;
-function consentModeDefault(configText) {
-  if (consentModeDefaultSent || !configText) return;
-  var mapping;
-  try {
-    mapping = JSON.parse(configText).googleConsentMode;
-  } catch (e) {
-    return; // the core reports the broken config
-  }
-  if (!mapping || typeof mapping !== 'object') return;
+function consentModeDefault(settings) {
+  var mapping = settings && settings.googleConsentMode;
+  if (consentModeDefaultSent || !mapping || typeof mapping !== 'object') return;
   var values = { wait_for_update: 500 };
   Object.keys(mapping).forEach(function (type) {
     values[type] = 'denied';
@@ -167,7 +194,8 @@ function readConfig() {
 }
 // With an inline config placed before this script, the default goes out right now.
 var inlineConfig = document.getElementById('optin-config');
-consentModeDefault(inlineConfig && inlineConfig.textContent);
+var inlineSettings = parseConfig(inlineConfig && inlineConfig.textContent);
+consentModeDefault(inlineSettings);
 
 // The core's wasm is inlined as one char per byte (see scripts/assemble-loader.mjs).
 function decode(chars) {
@@ -312,7 +340,7 @@ window.optin = api;
 // Without a stored choice the banner will be needed. Its files start downloading in the task
 // after this one and the core boots in the task after that: on a slow phone each of the three
 // steps takes tens of milliseconds, and together they would make one long task.
-var firstVisit = !storedChoiceLikely();
+var firstVisit = !storedChoiceLikely(inlineSettings);
 
 // One listener for the page's controls: `data-optin-open` links, and the buttons of a blocked
 // iframe's placeholder (see core/src/placeholder.rs).
@@ -395,7 +423,7 @@ function boot() {
 )
   .then(boot)
   .then(function (configText) {
-    consentModeDefault(configText);
+    consentModeDefault(parseConfig(configText));
     var ask = optin_core.start(configText);
     started = true;
     consentModeUpdate();

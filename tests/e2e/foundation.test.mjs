@@ -338,6 +338,26 @@ test('config source: inline JSON; texts override, built-in English fills the gap
   finish(s);
 });
 
+test('included twice: the second copy warns and does nothing; one banner, one record, each script runs once', T, async () => {
+  const { server } = env;
+  server.page('/p/twice.html', html({
+    config: CONFIG, body: MIXED_BODY, head: '<script src="/optin/optin.js?copy=2" defer></script>',
+  }));
+  const s = await env.newPage();
+  const { page } = s;
+  await page.goto(server.url('/p/twice.html'));
+  const w = await bannerReady(page);
+  assert.equal(await page.locator('optin-widget').count(), 1, 'one widget host');
+  await w.acceptAll.click();
+  await waitForRuns(page, 4);
+  await settle(page, 500);
+  assert.deepEqual(sorted(await runs(page)), sorted(['analytics', 'inline', 'marketing', 'social']), 'each gated script ran once');
+  assert.equal((await events(page)).length, 1, 'one optin:change event');
+  const warnings = s.consoleMessages.filter((m) => m.type === 'warning').map((m) => m.text);
+  assert.ok(warnings.some((t) => /included more than once.*copy=2/.test(t)), `a warning names the extra copy (console: ${JSON.stringify(warnings)})`);
+  finish(s);
+});
+
 test('JS API: ready, granted(), consent(), accept(), acceptAll(), rejectAll(), showPreferences(), event details', T, async () => {
   const { server } = env;
   // The built-in categories, without the reload that withdrawing a script that ran causes

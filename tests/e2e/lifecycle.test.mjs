@@ -485,6 +485,7 @@ test('subdomains: the choice made on a.optin.test applies on b.optin.test (no ba
   assert.ok(recB, 'consent() on b is the shared record');
   assert.equal(recB.id, idA, 'the same consent id on b as on a');
   assert.equal(recB.method, 'accept-all');
+  assert.equal(env.server.requested('/optin/optin-ui_bg.wasm'), false, 'b never fetched the UI: the loader saw the cookie');
   finish(s, [env.server.originFor(A_HOST), env.server.originFor(B_HOST)]);
 });
 
@@ -949,11 +950,13 @@ test('storageKey: the record is stored under the configured key (and not under o
   const raw = await page.evaluate(() => ({ mine: localStorage.getItem('site.cookie-choice'), def: localStorage.getItem('optin.consent') }));
   assert.equal(raw.def, null, 'nothing under optin.consent');
   assertRecordShape(JSON.parse(raw.mine));
+  env.server.clearRequests();
   await page.reload();
   await waitReady(page);
   await settle(page, 500);
   assert.equal(await w.banner.isVisible(), false, 'remembered after a reload');
   assert.equal((await api(page, 'consent'))?.method, 'reject-all');
+  assert.equal(env.server.requested('/optin/optin-ui_bg.wasm'), false, 'the returning visit never fetched the UI');
   finish(s);
 });
 
