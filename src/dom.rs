@@ -39,6 +39,14 @@ pub fn shadow_mount_point() -> Result<Element, JsValue> {
     Ok(root)
 }
 
+/// Runs `f` in a task of its own, after the current one.
+pub fn next_task(f: impl FnOnce() + 'static) {
+    let f = Closure::once_into_js(f);
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback(f.unchecked_ref());
+    }
+}
+
 /// Listens to `name` on `document` for the page's lifetime.
 pub fn on_document_event(name: &str, f: impl Fn() + 'static) {
     let Ok(document) = document() else { return };
