@@ -98,10 +98,6 @@ impl Store {
         local_ok && (self.cookie.is_none() || self.read_cookie().as_deref() == Some(value))
     }
 
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-
     fn read_cookie(&self) -> Option<String> {
         let header = document()?.cookie().ok()?;
         let value = header.split(';').find_map(|pair| {
