@@ -194,7 +194,8 @@ function readConfig() {
 }
 // With an inline config placed before this script, the default goes out right now.
 var inlineConfig = document.getElementById('optin-config');
-var inlineSettings = parseConfig(inlineConfig && inlineConfig.textContent);
+var inlineText = inlineConfig && inlineConfig.textContent;
+var inlineSettings = parseConfig(inlineText);
 consentModeDefault(inlineSettings);
 
 // The core's wasm is inlined as one char per byte (see scripts/assemble-loader.mjs).
@@ -225,10 +226,13 @@ var parsed = new Promise(function (resolve) {
   else document.addEventListener('DOMContentLoaded', resolve);
 });
 
+// What showing the UI waits for: its code, the visitor's language file, and a parsed page.
+function uiReady() {
+  return Promise.all([loadUi(), loadTexts(), parsed]);
+}
+
 function showUi(view) {
-  return ready.then(function () {
-    return Promise.all([loadUi(), loadTexts(), parsed]);
-  }).then(function (loaded) {
+  return ready.then(uiReady).then(function (loaded) {
     loaded[0].show(view, loaded[1]);
   });
 }
@@ -423,7 +427,8 @@ function boot() {
 )
   .then(boot)
   .then(function (configText) {
-    consentModeDefault(parseConfig(configText));
+    // The inline config was parsed when this script started; a `data-config` one is new.
+    consentModeDefault(configText === inlineText ? inlineSettings : parseConfig(configText));
     var ask = optin_core.start(configText);
     started = true;
     consentModeUpdate();
@@ -435,7 +440,7 @@ function boot() {
     parsed.then(syncSettingsButton);
     if (ask) {
       // The banner renders in a task of its own, not in the one that set up the UI's wasm.
-      Promise.all([loadUi(), loadTexts(), parsed])
+      uiReady()
         .then(function (loaded) {
           return nextTask().then(function () {
             return loaded;

@@ -75,12 +75,8 @@ thread_local! {
     static QUEUE: RefCell<Queue> = RefCell::new(Queue::default());
 }
 
-fn document() -> Option<web_sys::Document> {
-    web_sys::window().and_then(|w| w.document())
-}
-
-fn gated_elements() -> Option<NodeList> {
-    document().and_then(|d| d.query_selector_all(GATED).ok())
+fn gated_elements(document: &web_sys::Document) -> Option<NodeList> {
+    document.query_selector_all(GATED).ok()
 }
 
 fn parsing(document: &web_sys::Document) -> bool {
@@ -90,11 +86,12 @@ fn parsing(document: &web_sys::Document) -> bool {
 /// Applies `ctx.access` to every gated element of the page, starting `when`, and going on in
 /// later tasks when the page has more than one time slice's worth.
 pub fn run(ctx: Context, when: When) {
+    let document = crate::document();
     let walk = Walk {
-        elements: gated_elements(),
+        elements: document.as_ref().and_then(gated_elements),
         next: 0,
         ctx,
-        parsing: document().is_some_and(|d| parsing(&d)),
+        parsing: document.as_ref().is_some_and(parsing),
     };
     let start = QUEUE.with(|q| {
         let mut q = q.borrow_mut();
@@ -148,7 +145,7 @@ fn walk_step(q: &mut Queue) -> bool {
 
 /// Whether a script that ran on this page is no longer allowed under `access`.
 pub fn ran_but_withdrawn(access: &Access) -> bool {
-    let Some(list) = gated_elements() else {
+    let Some(list) = crate::document().as_ref().and_then(gated_elements) else {
         return false;
     };
     let described: Vec<Gated> = (0..list.length())
@@ -177,15 +174,10 @@ fn describe(el: &Element) -> Gated {
     } else {
         State::Live
     };
-    let service = if el.has_attribute("data-service") {
-        el.get_attribute("data-service")
-    } else {
-        None
-    };
     Gated {
         requirement: el
             .get_attribute("data-category")
-            .and_then(|c| Requirement::parse(&c, service.as_deref())),
+            .and_then(|c| Requirement::parse(&c, el.get_attribute("data-service").as_deref())),
         kind,
         state,
     }
@@ -344,7 +336,7 @@ fn live_copy(el: &Element) -> Option<HtmlScriptElement> {
 /// a walk during parsing leaves the inline scripts it may not have whole (`Step::WaitForParser`).
 /// Our own insertions carry `data-optin-state` and do not count.
 pub fn observe(on_gated_added: fn()) {
-    let Some(document) = document() else {
+    let Some(document) = crate::document() else {
         return;
     };
     if parsing(&document) {

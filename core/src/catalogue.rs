@@ -205,6 +205,12 @@ mod tests {
                     assert_ne!(t, en, "{lang} falls back to English");
                 }
             }
+            // The core keeps its own copy of this one label (see `settings_label`).
+            assert_eq!(
+                text(&v, "settings"),
+                Some(settings_label(lang)),
+                "{lang}: settings"
+            );
             let Some(Value::Obj(fields)) = v.get("categories") else {
                 panic!("{lang}: no categories");
             };

@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 /// Dispatches `name` with `detail_json` parsed into a plain object. Listeners run synchronously,
 /// so callers must hold no widget state borrow while calling this.
 pub fn dispatch(name: &str, detail_json: &str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+    let Some(document) = crate::document() else {
         return;
     };
     let detail = js_sys::JSON::parse(detail_json).unwrap_or(JsValue::NULL);

@@ -38,3 +38,9 @@ mod log;
 mod placeholder;
 #[cfg(feature = "exports")]
 pub mod storage;
+
+/// The page's document, for the browser shell's modules; `None` outside a window.
+#[cfg(feature = "exports")]
+pub(crate) fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}

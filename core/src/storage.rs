@@ -26,7 +26,7 @@ pub struct Store {
 }
 
 fn document() -> Option<HtmlDocument> {
-    web_sys::window()?.document()?.dyn_into().ok()
+    crate::document()?.dyn_into().ok()
 }
 
 fn probe(key: &str) -> Result<web_sys::Storage, &'static str> {

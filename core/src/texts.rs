@@ -159,11 +159,12 @@ impl Resolved {
             download_record: c.download_record.into(),
             revision_notice: None,
         };
-        for layer in [shipped, site_texts(config, lang)].into_iter().flatten() {
+        let site = site_texts(config, lang);
+        for layer in [shipped, site].into_iter().flatten() {
             r.overlay(layer);
         }
         // Only a site can know what changed between its revisions.
-        r.revision_notice = site_texts(config, lang)
+        r.revision_notice = site
             .and_then(|site| site.get("revisionNotice"))
             .map(str::to_owned);
         r
