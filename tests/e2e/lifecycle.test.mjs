@@ -439,12 +439,18 @@ test('expiry (controlled clock): a choice holds 181 days later and is asked agai
 
 const DOMAIN_CONFIG = { ...CONFIG, cookieDomain: '.optin.test' };
 
-test('subdomains: accept all on a.optin.test stores the record in a first-party cookie on .optin.test (SameSite=Lax, < 4 KB)', T, async () => {
+/** A session whose first tab accepted all on a.optin.test (the gated scripts ran). */
+async function acceptAllOnA() {
   const s = await open('/page', { config: DOMAIN_CONFIG, host: A_HOST });
-  const { page } = s;
-  const w = await bannerReady(page);
+  const w = await bannerReady(s.page);
   await w.acceptAll.click();
-  await waitForRuns(page, 3);
+  await waitForRuns(s.page, 3);
+  return s;
+}
+
+test('subdomains: accept all on a.optin.test stores the record in a first-party cookie on .optin.test (SameSite=Lax, < 4 KB)', T, async () => {
+  const s = await acceptAllOnA();
+  const { page } = s;
   const rec = await storedConsent(page);
   assertRecordShape(rec);
 
@@ -461,11 +467,8 @@ test('subdomains: accept all on a.optin.test stores the record in a first-party 
 });
 
 test('subdomains: the choice made on a.optin.test applies on b.optin.test (no banner, granted script runs, same id)', T, async () => {
-  const s = await open('/page', { config: DOMAIN_CONFIG, host: A_HOST });
+  const s = await acceptAllOnA();
   const { page } = s;
-  const w = await bannerReady(page);
-  await w.acceptAll.click();
-  await waitForRuns(page, 3);
   const idA = (await api(page, 'consent'))?.id;
   assert.ok(idA, 'a has a consent id');
 
@@ -490,11 +493,8 @@ test('subdomains: the choice made on a.optin.test applies on b.optin.test (no ba
 });
 
 test('subdomains: a withdrawal made on b.optin.test reaches the open tab on a.optin.test when it is shown again', T, async () => {
-  const s = await open('/page', { config: DOMAIN_CONFIG, host: A_HOST });
+  const s = await acceptAllOnA();
   const { page } = s;
-  const w = await bannerReady(page);
-  await w.acceptAll.click();
-  await waitForRuns(page, 3);
 
   const pageB = await s.newTab();
   await pageB.goto(env.server.url('/page', { host: B_HOST }));
