@@ -45,9 +45,11 @@ pub struct Context {
 /// The gated elements of the page still to be looked at, in document order. The list is
 /// static (`querySelectorAll`); elements are taken from it one by one as the walk goes.
 struct Walk {
+    /// Tells this walk from a newer one that replaced it while an element was being handled.
+    id: u32,
     elements: Option<NodeList>,
     next: u32,
-    ctx: Context,
+    ctx: Rc<Context>,
     /// The HTML parser had not finished the page when the walk began.
     parsing: bool,
 }
@@ -60,10 +62,15 @@ pub enum When {
     NextTask,
 }
 
+/// The activation state. Like the widget's, it is never borrowed across a call into the page:
+/// a DOM call can run page code (a patched prototype, a mutation's side effects, a script),
+/// which may call the API and start another run.
 #[derive(Default)]
 struct Queue {
     /// At most one walk: a newer access replaces what an unfinished walk would still have done.
     walk: Option<Walk>,
+    /// The id the next walk gets.
+    walks: u32,
     waiting: VecDeque<Element>,
     /// A pump is running or scheduled: new work joins the queue instead of starting another.
     active: bool,
@@ -87,15 +94,18 @@ fn parsing(document: &web_sys::Document) -> bool {
 /// later tasks when the page has more than one time slice's worth.
 pub fn run(ctx: Context, when: When) {
     let document = crate::document();
-    let walk = Walk {
-        elements: document.as_ref().and_then(gated_elements),
-        next: 0,
-        ctx,
-        parsing: document.as_ref().is_some_and(parsing),
-    };
+    let elements = document.as_ref().and_then(gated_elements);
+    let parsing = document.as_ref().is_some_and(parsing);
     let start = QUEUE.with(|q| {
         let mut q = q.borrow_mut();
-        q.walk = Some(walk);
+        q.walks = q.walks.wrapping_add(1);
+        q.walk = Some(Walk {
+            id: q.walks,
+            elements,
+            next: 0,
+            ctx: Rc::new(ctx),
+            parsing,
+        });
         !std::mem::replace(&mut q.active, true)
     });
     // Scheduling can only fail without a window; then the walk runs now rather than never.
@@ -104,28 +114,49 @@ pub fn run(ctx: Context, when: When) {
     }
 }
 
-/// Looks at the next element of the walk and does what the plan says. False when the walk is
-/// done (or there is none).
-fn walk_step(q: &mut Queue) -> bool {
-    let Some(walk) = q.walk.as_mut() else {
-        return false;
-    };
-    let Some(el) = walk
-        .elements
-        .as_ref()
-        .and_then(|list| list.item(walk.next))
-        .map(|node| node.unchecked_into::<Element>())
-    else {
+/// The next element of the walk, taken out of the queue's state: (walk id, position, list,
+/// what applies, whether the page was being parsed).
+type WalkItem = (u32, u32, NodeList, Rc<Context>, bool);
+
+fn next_of_walk(q: &mut Queue) -> Option<WalkItem> {
+    let walk = q.walk.as_mut()?;
+    let Some(list) = walk.elements.clone() else {
         q.walk = None;
-        return false;
+        return None;
     };
     walk.next += 1;
+    Some((
+        walk.id,
+        walk.next - 1,
+        list,
+        Rc::clone(&walk.ctx),
+        walk.parsing,
+    ))
+}
+
+/// Ends walk `id`, unless a newer one has replaced it meanwhile.
+fn end_walk(id: u32) {
+    QUEUE.with(|q| {
+        let mut q = q.borrow_mut();
+        if q.walk.as_ref().is_some_and(|w| w.id == id) {
+            q.walk = None;
+        }
+    });
+}
+
+/// Looks at one element of a walk and does what `gate::step` says, with the queue let go. Past
+/// the last element, or at an inline script the parser may still be adding to, the walk ends.
+fn walk_step((id, at, list, ctx, parsing): WalkItem) {
+    let Some(el) = list.item(at).map(|node| node.unchecked_into::<Element>()) else {
+        end_walk(id);
+        return;
+    };
     let described = describe(&el);
-    match gate::step(&described, &walk.ctx.access, walk.parsing) {
+    match gate::step(&described, &ctx.access, parsing) {
         Some(Step::Activate) => match described.kind {
             Kind::Script { .. } => {
                 let _ = el.set_attribute(STATE, "queued");
-                q.waiting.push_back(el);
+                QUEUE.with(|q| q.borrow_mut().waiting.push_back(el));
             }
             Kind::Frame => {
                 placeholder::remove(&el);
@@ -133,14 +164,10 @@ fn walk_step(q: &mut Queue) -> bool {
             }
             Kind::Media => load(&el),
         },
-        Some(Step::Block) => block_frame(&el, &walk.ctx),
-        Some(Step::WaitForParser) => {
-            q.walk = None;
-            return false;
-        }
+        Some(Step::Block) => block_frame(&el, &ctx),
+        Some(Step::WaitForParser) => end_walk(id),
         None => {}
     }
-    true
 }
 
 /// Whether a script that ran on this page is no longer allowed under `access`.
@@ -228,10 +255,11 @@ fn pump() {
             // Still active: runs started meanwhile only replace the walk or add to the queue.
             return;
         }
+        // First the walk, element by element; then the queued scripts, one by one.
         let next = QUEUE.with(|q| {
             let mut q = q.borrow_mut();
-            if walk_step(&mut q) {
-                return Some(None);
+            if let Some(item) = next_of_walk(&mut q) {
+                return Some(Work::Look(item));
             }
             let next = if q.loading {
                 None
@@ -239,18 +267,24 @@ fn pump() {
                 q.waiting.pop_front()
             };
             q.active = next.is_some();
-            next.map(Some)
+            next.map(Work::Run)
         });
         match next {
-            Some(Some(el)) => {
+            Some(Work::Look(item)) => walk_step(item),
+            Some(Work::Run(el)) => {
                 if run_script(&el) {
                     return;
                 }
             }
-            Some(None) => {}
             None => return,
         }
     }
+}
+
+/// What the pump does next, decided with the queue borrowed and done with it let go.
+enum Work {
+    Look(WalkItem),
+    Run(Element),
 }
 
 /// Runs `pump` in a task of its own. False if it cannot be scheduled (then the caller goes on).

@@ -1,8 +1,9 @@
 //! The core's wasm exports: what the loader (`loader/loader.js`) wraps into `window.optin`.
 //!
-//! The widget's state lives here, in one thread-local. Every export borrows it briefly and lets it
-//! go before running gated scripts or dispatching events, because those run page code that may
-//! call straight back into the API.
+//! The widget's state lives here, in one thread-local. Every export borrows it only for plain
+//! computation and lets it go before anything that runs page code (storage, cookies, the console,
+//! gated scripts, events), because page code may call straight back into the API. What the JSON
+//! answers hold is built by the pure modules (`consent`, `consent_mode`, `receipt`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,10 +14,9 @@ use wasm_bindgen::JsCast;
 use crate::activate::{self, Context, When};
 use crate::config::Config;
 use crate::consent::{self, Access, Method, Stored};
-use crate::cookies;
-use crate::json::{string_array, ObjectWriter};
+use crate::receipt::Receipt;
 use crate::storage::Store;
-use crate::{events, log, texts};
+use crate::{consent_mode, cookies, events, log, texts};
 
 struct Widget {
     /// Shared, not cloned, with each activation run (the observer triggers many).
@@ -24,7 +24,8 @@ struct Widget {
     /// The config as JSON, handed to the UI and to `optin.config()`.
     config_json: String,
     lang: String,
-    store: Store,
+    /// Shared so that storage is read and written after the state is let go (see `update`).
+    store: Rc<Store>,
     stored: Stored,
     /// Allowed for this page view only (a placeholder's "Load content"): `cat` or `cat/svc`.
     page_only: Vec<String>,
@@ -47,8 +48,16 @@ thread_local! {
     static WIDGET: RefCell<Option<Widget>> = const { RefCell::new(None) };
 }
 
+/// Reads the state. The borrow never spans a call into the page (storage, cookies, the console,
+/// the DOM, events), so a page hook calling the API from inside one finds the state free; should
+/// one ever find it taken, the answer is `None` (not started: fail closed), never a trap.
+fn read_widget<R>(f: impl FnOnce(&Widget) -> R) -> Option<R> {
+    WIDGET.with(|w| w.try_borrow().ok()?.as_ref().map(f))
+}
+
+/// Changes the state, under the same rule as `read_widget`: `f` is plain computation.
 fn with_widget<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
-    WIDGET.with(|w| w.borrow_mut().as_mut().map(f))
+    WIDGET.with(|w| w.try_borrow_mut().ok()?.as_mut().map(f))
 }
 
 /// Starts the widget with the page's config (`None`: the built-in one), applies a valid stored
@@ -63,11 +72,11 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     }
     let config = parsed.config;
     let lang = texts::choose_lang(&config, html_lang().as_deref(), &browser_langs());
-    let mut store = Store::open(
+    let store = Rc::new(Store::open(
         &config.storage_key,
         config.cookie_domain.as_deref(),
         config.expires_after_days,
-    );
+    ));
     let stored = read_stored(&store, &config);
     report(&stored, &config);
     if let Some(record) = stored.valid() {
@@ -78,19 +87,18 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
         }
     }
     let ask = stored.valid().is_none();
-    let first_start = WIDGET.with(|w| {
-        w.borrow_mut()
-            .replace(Widget {
-                config: Rc::new(config),
-                config_json,
-                lang,
-                store,
-                stored,
-                page_only: Vec::new(),
-                gpc_seen: gpc_signal(),
-            })
-            .is_none()
-    });
+    let widget = Widget {
+        config: Rc::new(config),
+        config_json,
+        lang,
+        store,
+        stored,
+        page_only: Vec::new(),
+        gpc_seen: gpc_signal(),
+    };
+    let first_start = WIDGET
+        .with(|w| w.try_borrow_mut().map(|mut w| w.replace(widget).is_none()))
+        .map_err(|_| busy())?;
     // With a stored choice, granted scripts must not wait; without one nothing is granted, and
     // the walk (placeholders only) can wait a task rather than lengthen the one showing the banner.
     apply(if ask { When::NextTask } else { When::Now });
@@ -138,17 +146,19 @@ fn follow_choices_made_elsewhere() {
     // Any `storage` event re-reads, whatever key it names: the read is cheap, the comparison
     // makes it harmless, and filtering by key cost 168 B of every visitor's download.
     let reread = Closure::<dyn Fn()>::new(|| {
-        let fresh = with_widget(|w| {
-            let fresh = read_stored(&w.store, &w.config);
-            let changed = !fresh.same_choice(&w.stored);
-            if changed {
-                report(&fresh, &w.config);
-            }
-            changed.then_some(fresh)
-        });
-        if let Some(fresh) = fresh.flatten() {
-            update(|w| w.stored = fresh);
+        let Some((store, config)) = read_widget(|w| (Rc::clone(&w.store), Rc::clone(&w.config)))
+        else {
+            return;
+        };
+        let fresh = read_stored(&store, &config);
+        if read_widget(|w| fresh.same_choice(&w.stored)) != Some(false) {
+            return;
         }
+        report(&fresh, &config);
+        let _ = update(|w| {
+            w.stored = fresh;
+            Save::Nothing
+        });
     });
     let f = reread.as_ref().unchecked_ref();
     let _ = window.add_event_listener_with_callback("storage", f);
@@ -159,27 +169,57 @@ fn follow_choices_made_elsewhere() {
     reread.forget();
 }
 
-/// Changes the widget's state with `f`, then brings the page in line: clears what was
-/// withdrawn, runs what is newly allowed (or reloads when a script that ran lost its grant),
-/// and announces the change. `None` before the widget has started.
-fn update(f: impl FnOnce(&mut Widget)) -> Option<()> {
-    let (first, change, reload) = with_widget(|w| {
+/// What a change of state asks of storage, done once the state is let go.
+enum Save {
+    Nothing,
+    Write(String),
+    Remove,
+}
+
+fn not_started() -> JsValue {
+    JsValue::from_str("optin: not started")
+}
+
+fn busy() -> JsValue {
+    JsValue::from_str(
+        "optin: a choice was made from inside a storage, cookie or console hook while optin was \
+         storing one; it is ignored",
+    )
+}
+
+/// Changes the widget's state with `f` (plain computation), then brings the page in line:
+/// stores what `f` asks, clears what was withdrawn, runs what is newly allowed (or reloads when
+/// a script that ran lost its grant), and announces the change. Every one of these steps runs
+/// page code, so none of them holds the state.
+fn update(f: impl FnOnce(&mut Widget) -> Save) -> Result<(), JsValue> {
+    if read_widget(|w| w.store.busy()).ok_or_else(not_started)? {
+        return Err(busy());
+    }
+    let (store, save, clearing, first, change, withdrawn, after) = with_widget(|w| {
         let before = w.access();
         let first = w.stored.valid().is_none();
-        f(w);
+        let save = f(w);
         let after = w.access();
-        w.store
-            .clear(&cookies::to_clear(&w.config, &before, &after));
-        // Only a withdrawal can need a reload; a pure grant skips the walk over the page.
-        let reload = w.config.reload_on_withdraw
-            && after.withdraws_from(&before)
-            && activate::ran_but_withdrawn(&after);
+        let withdrawn = w.config.reload_on_withdraw && after.withdraws_from(&before);
         (
+            Rc::clone(&w.store),
+            save,
+            cookies::to_clear(&w.config, &before, &after),
             first && w.stored.valid().is_some(),
-            change_json(&before, &after),
-            reload,
+            consent::change_json(&before, &after),
+            withdrawn,
+            after,
         )
-    })?;
+    })
+    .ok_or_else(not_started)?;
+    match save {
+        Save::Write(json) => store.write(&json),
+        Save::Remove => store.remove(),
+        Save::Nothing => {}
+    }
+    store.clear(&clearing);
+    // Only a withdrawal can need a reload; a pure grant skips the walk over the page.
+    let reload = withdrawn && activate::ran_but_withdrawn(&after);
     if !reload {
         apply(When::NextTask);
     }
@@ -193,14 +233,14 @@ fn update(f: impl FnOnce(&mut Widget)) -> Option<()> {
             let _ = w.location().reload();
         }
     }
-    Some(())
+    Ok(())
 }
 
 /// Applies the current access to the page (also when the page adds gated content).
 fn apply(when: When) {
     // Taken out so that no borrow is held while page scripts run.
     let Some((access, config, lang)) =
-        with_widget(|w| (w.access(), Rc::clone(&w.config), w.lang.clone()))
+        read_widget(|w| (w.access(), Rc::clone(&w.config), w.lang.clone()))
     else {
         return;
     };
@@ -221,6 +261,9 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
     let method = Method::parse(method).ok_or_else(|| {
         JsValue::from_str("optin: unknown choice; use accept-all, reject-all or custom")
     })?;
+    // The clock and the random id come from the page: asked before the state is taken.
+    let now = js_sys::Date::now();
+    let new_id = new_uuid();
     update(|w| {
         let record = consent::record_choice(
             &w.config,
@@ -228,29 +271,28 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
             consent::choices(&w.config, method, &accepted, w.gpc_applies()),
             method,
             consent::Context {
-                now: js_sys::Date::now(),
+                now,
                 lang: &w.lang,
-                new_id: new_uuid(),
+                new_id,
                 gpc: w.gpc_seen,
             },
         );
-        w.store.write(&record.to_json());
+        let json = record.to_json();
         w.stored = Stored::Valid(record);
         // A real choice replaces what was allowed for this page view only.
         w.page_only.clear();
+        Save::Write(json)
     })
-    .ok_or_else(|| JsValue::from_str("optin: not started"))?;
-    Ok(())
 }
 
 /// Forgets the stored choice everywhere (`optin.reset()`); the loader then shows the banner.
 #[wasm_bindgen]
-pub fn reset() {
+pub fn reset() -> Result<(), JsValue> {
     update(|w| {
-        w.store.remove();
         w.stored = Stored::Missing;
         w.page_only.clear();
-    });
+        Save::Remove
+    })
 }
 
 /// The switches the panel starts from: the valid record's choices, or after a new revision or
@@ -258,30 +300,14 @@ pub fn reset() {
 /// `revised` tells the banner to show the config's `revisionNotice`.
 #[wasm_bindgen]
 pub fn choices_json() -> Option<String> {
-    with_widget(|w| {
-        let access = Access::new(&w.config, w.stored.previous(), &w.page_only);
-        let mut services = ObjectWriter::new();
-        for (category, grants) in &access.services {
-            services = services.raw(category, &grants_object(grants));
-        }
+    read_widget(|w| {
         let revised = w
             .stored
             .previous()
             .is_some_and(|r| r.revision != w.config.revision);
-        ObjectWriter::new()
-            .raw("categories", &grants_object(&access.categories))
-            .raw("services", &services.finish())
-            .bool("revised", revised)
-            .bool("gpc", w.gpc_applies())
-            .finish()
+        Access::new(&w.config, w.stored.previous(), &w.page_only)
+            .choices_json(revised, w.gpc_applies())
     })
-}
-
-fn grants_object(grants: &[(String, bool)]) -> String {
-    grants
-        .iter()
-        .fold(ObjectWriter::new(), |w, (id, on)| w.bool(id, *on))
-        .finish()
 }
 
 /// Grants one service (stored), or with an empty `service` the whole category, keeping
@@ -289,8 +315,8 @@ fn grants_object(grants: &[(String, bool)]) -> String {
 #[wasm_bindgen]
 pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
     let mut accepted =
-        with_widget(|w| consent::accepted_with(&w.access(), Some((category, service))))
-            .ok_or_else(|| JsValue::from_str("optin: not started"))?;
+        read_widget(|w| consent::accepted_with(&w.access(), Some((category, service))))
+            .ok_or_else(not_started)?;
     if service.is_empty() {
         accepted.push(category.to_owned());
     }
@@ -299,58 +325,40 @@ pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
 
 /// Allows a category (`cat`) or a service (`cat/svc`) for this page view, without storing it.
 #[wasm_bindgen]
-pub fn allow_for_page(target: &str) {
+pub fn allow_for_page(target: &str) -> Result<(), JsValue> {
     update(|w| {
         if !w.page_only.iter().any(|p| p == target) {
             w.page_only.push(target.to_owned());
         }
-    });
-}
-
-/// The detail of `optin:change`: what changed, and what is granted and denied now.
-fn change_json(before: &Access, after: &Access) -> String {
-    let pick = |on: bool| {
-        string_array(
-            after
-                .categories
-                .iter()
-                .filter(|(_, v)| *v == on)
-                .map(|(k, _)| k.as_str()),
-        )
-    };
-    let changed = after.changed(before);
-    ObjectWriter::new()
-        .raw("changed", &string_array(changed.iter().map(String::as_str)))
-        .raw("granted", &pick(true))
-        .raw("denied", &pick(false))
-        .finish()
+        Save::Nothing
+    })
 }
 
 #[wasm_bindgen]
 pub fn granted(category: &str) -> bool {
-    with_widget(|w| w.access().category(category) == Some(true)).unwrap_or(false)
+    read_widget(|w| w.access().category(category) == Some(true)).unwrap_or(false)
 }
 
 #[wasm_bindgen]
 pub fn granted_service(category: &str, service: &str) -> bool {
-    with_widget(|w| w.access().service(category, service) == Some(true)).unwrap_or(false)
+    read_widget(|w| w.access().service(category, service) == Some(true)).unwrap_or(false)
 }
 
 /// The valid stored record as JSON, or `None` before a choice.
 #[wasm_bindgen]
 pub fn consent_json() -> Option<String> {
-    with_widget(|w| w.stored.valid().map(|r| r.to_json())).flatten()
+    read_widget(|w| w.stored.valid().map(|r| r.to_json())).flatten()
 }
 
 #[wasm_bindgen]
 pub fn config_json() -> Option<String> {
-    with_widget(|w| w.config_json.clone())
+    read_widget(|w| w.config_json.clone())
 }
 
 /// The floating settings button's label: the site's `settings` text, else the built-in one.
 #[wasm_bindgen]
 pub fn settings_label() -> Option<String> {
-    with_widget(|w| {
+    read_widget(|w| {
         let site = w
             .config
             .texts
@@ -364,68 +372,38 @@ pub fn settings_label() -> Option<String> {
 
 #[wasm_bindgen]
 pub fn lang() -> Option<String> {
-    with_widget(|w| w.lang.clone())
+    read_widget(|w| w.lang.clone())
 }
 
 /// The file with the built-in texts of the visitor's language, relative to the widget's folder
 /// (`lang/de.json`), for the loader to fetch with the UI; `None` for English (compiled in).
 #[wasm_bindgen]
 pub fn catalogue_file() -> Option<String> {
-    with_widget(|w| crate::catalogue::file_for(&w.lang)).flatten()
+    read_widget(|w| crate::catalogue::file_for(&w.lang)).flatten()
 }
 
 /// Google Consent Mode v2 values for every mapped consent type under the current access, as a
 /// `gtag('consent', 'update', …)` argument: `{"ad_storage":"denied", …}`.
 #[wasm_bindgen]
 pub fn consent_mode_json() -> Option<String> {
-    with_widget(|w| {
-        let access = w.access();
-        let mut values = ObjectWriter::new();
-        for (consent_type, target) in &w.config.google_consent_mode {
-            let on = match target.split_once('/') {
-                Some((c, s)) => access.service(c, s),
-                None => access.category(target),
-            };
-            values = values.str(
-                consent_type,
-                if on == Some(true) {
-                    "granted"
-                } else {
-                    "denied"
-                },
-            );
-        }
-        values.finish()
-    })
+    read_widget(|w| consent_mode::update_json(&w.config, &w.access()))
 }
 
 /// The consent receipt: the stored record plus the policy it was given under and the site, for
 /// the visitor to download and for the site's consent log (`log.endpoint`).
 #[wasm_bindgen]
 pub fn receipt_json() -> Option<String> {
-    with_widget(|w| {
-        let record = w.stored.valid()?.to_json();
-        let site = web_sys::window()
-            .and_then(|win| win.location().origin().ok())
-            .unwrap_or_default();
-        let policy = match &w.config.privacy_policy_url {
-            Some(url) => {
-                let mut quoted = String::new();
-                crate::json::push_str(&mut quoted, url);
-                quoted
-            }
-            None => "null".to_owned(),
-        };
-        // The record's JSON object, extended with two more fields: its closing `}` goes first.
-        // (Popping, not slicing: a str slice drags in the panic formatting for char boundaries.)
-        let mut receipt = record;
-        receipt.pop();
-        receipt.push_str(",\"policyUrl\":");
-        receipt.push_str(&policy);
-        receipt.push_str(",\"site\":");
-        crate::json::push_str(&mut receipt, &site);
-        receipt.push('}');
-        Some(receipt)
+    // The origin is read before the state is taken: `location` belongs to the page.
+    let site = web_sys::window()
+        .and_then(|win| win.location().origin().ok())
+        .unwrap_or_default();
+    read_widget(|w| {
+        let record = w.stored.valid()?;
+        Some(Receipt::json(
+            record,
+            w.config.privacy_policy_url.as_deref(),
+            &site,
+        ))
     })
     .flatten()
 }

@@ -1,5 +1,5 @@
-//! The consent record (what the visitor chose, when, under which config revision) and the pure
-//! decisions on it: is a stored record still valid, what does a choice grant, what changed.
+//! The pure decisions on the consent record (`record.rs`): is a stored record still valid for
+//! this config and this clock, what does a choice grant, what changed.
 //!
 //! Everything here is plain data in, plain data out, so every rule is unit-tested natively. A
 //! stored value that is not a valid record for this config never grants anything: the visitor is
@@ -7,192 +7,35 @@
 
 use crate::config::Config;
 use crate::json::{self, ObjectWriter, Value};
+use crate::record::{grants, grants_json, services_json};
 use crate::time::{from_iso, to_iso, DAY_MS};
 
-/// Version of the stored record's shape; a record with another version is not trusted.
-pub const SCHEMA: u32 = 1;
 /// Clocks drift: a timestamp up to this far in the future is still believed.
 const CLOCK_SKEW_MS: f64 = DAY_MS;
-/// No record can predate the widget: earlier timestamps are corrupt.
-const EARLIEST_MS: f64 = 1_577_836_800_000.0; // 2020-01-01
 
-/// Each category with whether it is granted, in config order.
-pub type Grants = Vec<(String, bool)>;
+pub use crate::record::{lookup, Grants, Method, Record, SCHEMA};
 
-/// The grant of `id` in `grants`, if listed.
-pub fn lookup(grants: &[(String, bool)], id: &str) -> Option<bool> {
-    grants.iter().find(|(k, _)| k == id).map(|(_, on)| *on)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    AcceptAll,
-    RejectAll,
-    Custom,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::AcceptAll => "accept-all",
-            Method::RejectAll => "reject-all",
-            Method::Custom => "custom",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Method> {
-        [Method::AcceptAll, Method::RejectAll, Method::Custom]
-            .into_iter()
-            .find(|m| m.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Record {
-    pub schema: u32,
-    /// Random UUID v4: lets a site match a receipt to this choice without knowing the visitor.
-    pub id: String,
-    /// The config revision the visitor saw.
-    pub revision: u32,
-    /// When consent was first given (kept across later changes).
-    pub given_at: String,
-    pub updated_at: String,
-    pub expires_at: String,
-    /// One entry per optional and required category of the config at the time.
-    pub categories: Grants,
-    /// Services granted one by one in categories that are not granted as a whole.
-    pub services: Vec<(String, Grants)>,
-    pub method: Method,
-    /// The language the banner or panel was shown in.
-    pub lang: String,
-    /// The browser sent a Global Privacy Control signal when the choice was made.
-    pub gpc: bool,
-}
-
-const RECORD_FIELDS: &[&str] = &[
-    "schema",
-    "id",
-    "revision",
-    "givenAt",
-    "updatedAt",
-    "expiresAt",
-    "categories",
-    "services",
-    "method",
-    "lang",
-    "gpc",
-];
-
-fn grants_json(grants: &[(String, bool)]) -> String {
-    let mut w = ObjectWriter::new();
-    for (id, on) in grants {
-        w = w.bool(id, *on);
-    }
-    w.finish()
-}
-
-/// `{"id": true, …}` with boolean values only; `None` for anything else.
-fn read_grants(v: Option<&Value>) -> Option<Grants> {
-    let Some(Value::Obj(entries)) = v else {
-        return None;
+/// The detail of the `optin:change` and `optin:consent` events: what changed from `before` to
+/// `after`, and which categories are granted and denied now.
+pub fn change_json(before: &Access, after: &Access) -> String {
+    let pick = |on: bool| {
+        json::string_array(
+            after
+                .categories
+                .iter()
+                .filter(|(_, v)| *v == on)
+                .map(|(k, _)| k.as_str()),
+        )
     };
-    let mut grants = Grants::with_capacity(entries.len());
-    for (id, on) in entries {
-        let Value::Bool(on) = on else {
-            return None;
-        };
-        grants.push((id.clone(), *on));
-    }
-    Some(grants)
-}
-
-impl Record {
-    /// The stored form (documented in README "The consent record").
-    pub fn to_json(&self) -> String {
-        let mut services = ObjectWriter::new();
-        for (category, grants) in &self.services {
-            services = services.raw(category, &grants_json(grants));
-        }
-        ObjectWriter::new()
-            .uint("schema", u64::from(self.schema))
-            .str("id", &self.id)
-            .uint("revision", u64::from(self.revision))
-            .str("givenAt", &self.given_at)
-            .str("updatedAt", &self.updated_at)
-            .str("expiresAt", &self.expires_at)
-            .raw("categories", &grants_json(&self.categories))
-            .raw("services", &services.finish())
-            .str("method", self.method.as_str())
-            .str("lang", &self.lang)
-            .bool("gpc", self.gpc)
-            .finish()
-    }
-
-    /// Reads the stored form strictly: any missing, extra or mistyped field is an error.
-    pub fn from_json(raw: &str) -> Result<Record, String> {
-        let value = json::parse(raw).map_err(|e| {
-            let mut m = String::from("the stored consent is not valid JSON (");
-            m.push_str(&e);
-            m.push(')');
-            m
-        })?;
-        Record::read(&value).map_err(|field| {
-            let mut m = String::from("the stored consent is not a consent record (field ");
-            m.push_str(field);
-            m.push(')');
-            m
-        })
-    }
-
-    /// On error, names the first field that is wrong.
-    fn read(v: &Value) -> Result<Record, &str> {
-        let Value::Obj(fields) = v else {
-            return Err("(root)");
-        };
-        if let Some((k, _)) = fields
-            .iter()
-            .find(|(k, _)| !RECORD_FIELDS.contains(&k.as_str()))
-        {
-            return Err(k);
-        }
-        let string = |key: &'static str| match v.get(key) {
-            Some(Value::Str(s)) => Ok(s.clone()),
-            _ => Err(key),
-        };
-        let uint = |key: &'static str| match v.get(key) {
-            Some(Value::Int(n)) if (0..=i64::from(u32::MAX)).contains(n) => Ok(*n as u32),
-            _ => Err(key),
-        };
-        let categories = read_grants(v.get("categories")).ok_or("categories")?;
-        let Some(Value::Obj(by_category)) = v.get("services") else {
-            return Err("services");
-        };
-        let mut services = Vec::with_capacity(by_category.len());
-        for (category, grants) in by_category {
-            services.push((
-                category.clone(),
-                read_grants(Some(grants)).ok_or("services")?,
-            ));
-        }
-        Ok(Record {
-            schema: uint("schema")?,
-            id: string("id")?,
-            revision: uint("revision")?,
-            given_at: string("givenAt")?,
-            updated_at: string("updatedAt")?,
-            expires_at: string("expiresAt")?,
-            categories,
-            services,
-            method: Method::parse(&string("method")?).ok_or("method")?,
-            lang: string("lang")?,
-            // Added after the first records were written: absent reads as no signal seen.
-            gpc: match v.get("gpc") {
-                None => false,
-                Some(Value::Bool(b)) => *b,
-                Some(_) => return Err("gpc"),
-            },
-        })
-    }
+    let changed = after.changed(before);
+    ObjectWriter::new()
+        .raw(
+            "changed",
+            &json::string_array(changed.iter().map(String::as_str)),
+        )
+        .raw("granted", &pick(true))
+        .raw("denied", &pick(false))
+        .finish()
 }
 
 /// What a stored value means for this page.
@@ -254,7 +97,7 @@ pub fn assess(raw: Option<&str>, config: &Config, now: f64) -> Stored {
         Ok(r) => r,
         Err(reason) => return Stored::Invalid { reason },
     };
-    if let Err(reason) = check_shape(&record, now) {
+    if let Err(reason) = check_clock(&record, now) {
         return Stored::Invalid { reason };
     }
     if record.revision != config.revision {
@@ -320,33 +163,13 @@ fn expiry_of(record: &Record, config: &Config) -> f64 {
     stored.min(by_config)
 }
 
-/// What the shape alone does not tell: schema, id, and timestamps that make sense.
-fn check_shape(record: &Record, now: f64) -> Result<(), String> {
-    if record.schema != SCHEMA {
-        let mut m = String::from("the stored consent has schema version ");
-        json::push_uint(&mut m, u64::from(record.schema));
-        m.push_str(", this widget reads version 1");
-        return Err(m);
-    }
-    if record.id.is_empty() || record.id.len() > 64 {
-        return Err("the stored consent has no usable id".into());
-    }
-    let stamp = |name: &str, value: &str| -> Result<f64, String> {
-        from_iso(value).ok_or_else(|| {
-            let mut m = String::from("the stored consent's ");
-            m.push_str(name);
-            m.push_str(" is not a timestamp");
-            m
-        })
-    };
-    let given = stamp("givenAt", &record.given_at)?;
-    let updated = stamp("updatedAt", &record.updated_at)?;
-    let expires = stamp("expiresAt", &record.expires_at)?;
-    if given < EARLIEST_MS || given > updated || updated > now + CLOCK_SKEW_MS {
-        return Err("the stored consent's timestamps are impossible (before 2020, out of order or in the future)".into());
-    }
-    if expires < updated {
-        return Err("the stored consent expires before it was given".into());
+/// What the record's own rules cannot tell: a record changed after `now` (give or take a clock's
+/// drift) was not written by this visitor's browser.
+fn check_clock(record: &Record, now: f64) -> Result<(), String> {
+    if from_iso(&record.updated_at).is_some_and(|updated| updated > now + CLOCK_SKEW_MS) {
+        return Err(
+            "the stored consent's timestamps are impossible (updatedAt is in the future)".into(),
+        );
     }
     Ok(())
 }
@@ -372,8 +195,11 @@ impl Access {
             ..Access::default()
         };
         for c in &config.categories {
-            let on =
-                c.required || record.is_some_and(|r| lookup(&r.categories, &c.id) == Some(true));
+            // A category allowed for this page view counts as granted for every element kind,
+            // its services included, exactly as a stored grant would.
+            let on = c.required
+                || page_only.contains(&c.id)
+                || record.is_some_and(|r| lookup(&r.categories, &c.id) == Some(true));
             let chosen = record
                 .and_then(|r| r.services.iter().find(|(k, _)| *k == c.id))
                 .map(|(_, g)| g.as_slice())
@@ -442,6 +268,19 @@ impl Access {
 }
 
 impl Access {
+    /// What `optin.choices()` returns (the switches the panel starts from), read back by
+    /// `from_choices_json`: `{categories: {id: bool}, services: {cat: {svc: bool}}, revised,
+    /// gpc}`. `revised`: the choice was made under an older revision; `gpc`: the signal is
+    /// honoured.
+    pub fn choices_json(&self, revised: bool, gpc: bool) -> String {
+        ObjectWriter::new()
+            .raw("categories", &grants_json(&self.categories))
+            .raw("services", &services_json(&self.services))
+            .bool("revised", revised)
+            .bool("gpc", gpc)
+            .finish()
+    }
+
     /// Reads what `optin.choices()` returns: `{categories: {id: bool}, services: {cat: {svc:
     /// bool}}, revised: bool}`. `None` if it is not that shape.
     pub fn from_choices_json(text: &str) -> Option<(Access, bool)> {
@@ -450,11 +289,11 @@ impl Access {
             return None;
         };
         let mut services = Vec::new();
-        for (category, grants) in by_category {
-            services.push((category.clone(), read_grants(Some(grants))?));
+        for (category, per_service) in by_category {
+            services.push((category.clone(), grants(per_service, category).ok()?));
         }
         let access = Access {
-            categories: read_grants(v.get("categories"))?,
+            categories: grants(v.get("categories")?, "categories").ok()?,
             services,
             chosen: true,
         };
@@ -760,7 +599,7 @@ mod tests {
             ),
             (
                 good.replace("2025-11-25T13:18:56.000Z", "yesterday"),
-                "not a timestamp",
+                "not a UTC timestamp",
             ),
             (
                 good.replace("\"id\":\"", "\"id\":\"\",\"x\":\""),
@@ -771,12 +610,21 @@ mod tests {
                 "not a consent record",
             ),
             (
-                good.replace("2025-11-25T13:18:56.000Z", "2099-01-01T00:00:00.000Z"),
-                "impossible",
+                good.replace("2025-11-25T13:18:56.000Z", "2099-01-01T00:00:00.000Z")
+                    .replace("2026-05-26T13:18:56.000Z", "2099-07-01T00:00:00.000Z"),
+                "impossible (updatedAt is in the future)",
             ),
             (
                 good.replace("2025-11-25T13:18:56.000Z", "1999-01-01T00:00:00.000Z"),
-                "impossible",
+                "before 2020",
+            ),
+            (
+                good.replacen("2025-11-25T13:18:56.000Z", "2025-11-25T13:18:57.000Z", 1),
+                "givenAt\": is later than updatedAt",
+            ),
+            (
+                good.replace(r#""lang":"en""#, r#""lang":"en_GB""#),
+                "language tag",
             ),
             (
                 good.replace("\"method\":\"accept-all\"", "\"method\":\"sure\""),
@@ -869,6 +717,17 @@ mod tests {
         assert_eq!(access.service("analytics", "nope"), None);
         let page = Access::new(&c, Some(&back), &["analytics/hotjar".into()]);
         assert_eq!(page.service("analytics", "hotjar"), Some(true));
+        // A whole category allowed for the page (a category-only placeholder's "Load content"),
+        // in a category that has services: the category and each of its services are allowed.
+        let whole = Access::new(&c, Some(&back), &["analytics".into()]);
+        assert_eq!(whole.category("analytics"), Some(true));
+        assert_eq!(whole.service("analytics", "hotjar"), Some(true));
+        let fresh = Access::new(&c, None, &["analytics".into()]);
+        assert_eq!(
+            fresh.category("analytics"),
+            Some(true),
+            "before any choice too"
+        );
         let all = Access::new(&c, Some(&record(Method::AcceptAll, &[])), &[]);
         assert_eq!(
             all.service("analytics", "hotjar"),
@@ -879,6 +738,38 @@ mod tests {
             accepted_with(&access, Some(("analytics", "hotjar"))),
             ["necessary", "analytics/ga", "analytics/hotjar"]
         );
+    }
+
+    #[test]
+    fn the_change_detail_names_what_changed_and_what_stands() {
+        let c = config();
+        let before = Access::new(&c, None, &[]);
+        let after = Access::new(&c, Some(&record(Method::Custom, &["social"])), &[]);
+        assert_eq!(
+            change_json(&before, &after),
+            r#"{"changed":["social"],"granted":["necessary","social"],"denied":["analytics"]}"#
+        );
+        let one = Access::new(
+            &c,
+            Some(&record(Method::Custom, &["social"])),
+            &["analytics/ga".into()],
+        );
+        assert_eq!(
+            change_json(&after, &one),
+            r#"{"changed":["analytics/ga"],"granted":["necessary","social"],"denied":["analytics"]}"#
+        );
+    }
+
+    #[test]
+    fn choices_json_is_what_from_choices_json_reads() {
+        let c = config();
+        let access = Access::new(&c, Some(&record(Method::Custom, &["analytics/ga"])), &[]);
+        let json = access.choices_json(true, false);
+        assert!(json.ends_with(r#""revised":true,"gpc":false}"#), "{json}");
+        let (back, revised) = Access::from_choices_json(&json).expect("reads back");
+        assert!(revised);
+        assert_eq!(back.categories, access.categories);
+        assert_eq!(back.services, access.services);
     }
 
     #[test]

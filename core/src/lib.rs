@@ -1,9 +1,13 @@
 //! optin-core: the consent widget's engine, with no UI.
 //!
 //! Pure decisions (plain data in, plain data out, tested natively with `cargo test`):
-//! [`config`] (the site owner's JSON), [`texts`] and [`catalogue`] (languages), [`consent`] (the record and its
-//! validity), [`cookies`] (what a withdrawal clears), [`gate`] (which gated elements may run), [`time`] (ISO 8601), [`json`] (a small
-//! JSON reader and writer: serde_json alone was five times the returning-visitor budget).
+//! [`config`] (the site owner's JSON), [`texts`] and [`catalogue`] (languages), [`record`] (the
+//! consent record and its JSON), [`consent`] (is a record valid, what a choice grants),
+//! [`receipt`] (the record as sent to the consent log, checked there by the same code),
+//! [`formats`] (ids, language tags, origins), [`consent_mode`] (Google Consent Mode values),
+//! [`cookies`] (what a withdrawal clears), [`gate`] (which gated elements may run), [`time`]
+//! (ISO 8601), [`json`] (a small JSON reader and writer: serde_json alone was five times the
+//! returning-visitor budget).
 //!
 //! The browser shell, compiled with the `exports` feature (the wasm the loader inlines):
 //! `api` (the exports behind `window.optin`), `activate` (the DOM side of gating) and
@@ -14,9 +18,13 @@
 pub mod catalogue;
 pub mod config;
 pub mod consent;
+pub mod consent_mode;
 pub mod cookies;
+pub mod formats;
 pub mod gate;
 pub mod json;
+pub mod receipt;
+pub mod record;
 pub mod texts;
 pub mod time;
 

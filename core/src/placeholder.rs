@@ -1,13 +1,18 @@
 //! The placeholder a blocked iframe shows in its place: same size, a labelled region that names
 //! the service and why it is blocked, with "Load content" (this page view only) and "Always
-//! allow" (stored). The buttons are handled by the loader's one click listener, which calls the
-//! public API (`optin.allowForPage`, `optin.acceptService`).
+//! allow" (stored).
+//!
+//! Only the buttons made here can grant anything: each gets its listener when it is created,
+//! and the listener reads what to allow from the placeholder it belongs to. Markup that looks
+//! the same (user content keeps `data-*` attributes through most sanitizers) has no listener,
+//! so it does nothing.
 //!
 //! Built with DOM calls and `textContent` only (config texts are text), and styled through the
 //! CSSOM, which a strict `style-src` policy does not block (inline `style` attributes it would).
 
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, Event, HtmlElement};
 
 use crate::activate::Context;
 use crate::texts;
@@ -107,21 +112,21 @@ pub fn insert(frame: &Element, ctx: &Context) {
         " cookies.",
     ]
     .concat();
-    append(&document, &region, "p", &text, None);
-    append(
-        &document,
-        &region,
-        "button",
-        "Load content",
-        Some("load-content"),
-    );
-    append(
-        &document,
-        &region,
-        "button",
-        "Always allow",
-        Some("always-allow"),
-    );
+    append(&document, &region, "p", &text);
+    for (label, hook, listener) in [
+        ("Load content", "load-content", &LOAD_CONTENT),
+        ("Always allow", "always-allow", &ALWAYS_ALLOW),
+    ] {
+        if let Some(button) = append(&document, &region, "button", label) {
+            let _ = button.set_attribute("type", "button");
+            // For styling and tests only: what the button does is its listener.
+            let _ = button.set_attribute("data-optin", hook);
+            listener.with(|l| {
+                let _ =
+                    button.add_event_listener_with_callback("click", l.as_ref().unchecked_ref());
+            });
+        }
+    }
     let _ = frame.before_with_node_1(&region);
 }
 
@@ -130,14 +135,42 @@ fn append(
     parent: &Element,
     tag: &str,
     text: &str,
-    hook: Option<&str>,
-) {
-    if let Ok(el) = document.create_element(tag) {
-        el.set_text_content(Some(text));
-        if let Some(hook) = hook {
-            let _ = el.set_attribute("type", "button");
-            let _ = el.set_attribute("data-optin", hook);
+) -> Option<Element> {
+    let el = document.create_element(tag).ok()?;
+    el.set_text_content(Some(text));
+    parent.append_child(&el).ok()?;
+    Some(el)
+}
+
+thread_local! {
+    /// The listeners of the placeholder buttons the widget made, and of nothing else.
+    static LOAD_CONTENT: Closure<dyn Fn(Event)> = Closure::new(|e: Event| {
+        if let Some(target) = target_of(&e) {
+            report(crate::api::allow_for_page(&target));
         }
-        let _ = parent.append_child(&el);
+    });
+    static ALWAYS_ALLOW: Closure<dyn Fn(Event)> = Closure::new(|e: Event| {
+        if let Some(target) = target_of(&e) {
+            // `category/service`, or a category alone (an empty service grants all of it).
+            let (category, service) = target.split_once('/').unwrap_or((&target, ""));
+            report(crate::api::accept_service(category, service));
+        }
+    });
+}
+
+/// What the clicked button's placeholder stands for: `category` or `category/service`.
+fn target_of(event: &Event) -> Option<String> {
+    event
+        .current_target()?
+        .dyn_into::<Element>()
+        .ok()?
+        .parent_element()?
+        .get_attribute(MARK)
+}
+
+fn report(result: Result<(), JsValue>) {
+    if let Err(e) = result {
+        let message = e.as_string().unwrap_or_default();
+        crate::log::warn(message.trim_start_matches("optin: "));
     }
 }

@@ -6,6 +6,13 @@
 //! never a panic. The chain: localStorage; a first-party cookie when localStorage fails, or always
 //! when the config names a `cookieDomain` (so the choice holds across the site's hosts); and
 //! memory for the page, so a choice applies where it was made whatever the browser refuses.
+//!
+//! Every one of these calls can run page code (a patched `Storage.prototype`, a `document.cookie`
+//! accessor, `console.warn`), which may call straight back into the widget. So a `Store` is used
+//! through `&self`, shared by `Rc` and called with no other state borrowed, and its own cells
+//! are never borrowed across a call into the page.
+
+use std::cell::{Cell, RefCell};
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlDocument;
@@ -18,11 +25,13 @@ const COOKIE_MAX: usize = 3800;
 
 pub struct Store {
     key: String,
-    local: Option<web_sys::Storage>,
+    local: RefCell<Option<web_sys::Storage>>,
     /// Whether the record is also kept in a cookie, and on which domain (`None`: this host).
-    cookie: Option<Option<String>>,
+    cookie: RefCell<Option<Option<String>>>,
     max_age_secs: u64,
-    memory: Option<String>,
+    memory: RefCell<Option<String>>,
+    /// Set while a call into the page is under way: see [`Store::busy`].
+    busy: Cell<bool>,
 }
 
 fn document() -> Option<HtmlDocument> {
@@ -63,39 +72,67 @@ impl Store {
         };
         Store {
             key: key.to_owned(),
-            local,
-            cookie,
+            local: RefCell::new(local),
+            cookie: RefCell::new(cookie),
             max_age_secs: u64::from(lifetime_days) * 86_400,
-            memory: None,
+            memory: RefCell::new(None),
+            busy: Cell::new(false),
         }
+    }
+
+    /// Whether the store is reading or writing right now: a page hook on storage, cookies or the
+    /// console is running. A choice made from inside such a hook is refused (it would interleave
+    /// with the one being stored); questions are answered from the widget's state as usual.
+    pub fn busy(&self) -> bool {
+        self.busy.get()
+    }
+
+    /// Runs `f`, which calls into the page, with `busy` set. Every call in here is a `Result`
+    /// (or `log::warn`, which catches too), so no exception can skip resetting the flag.
+    fn io<R>(&self, f: impl FnOnce() -> R) -> R {
+        let was = self.busy.replace(true);
+        let r = f();
+        self.busy.set(was);
+        r
+    }
+
+    fn local(&self) -> Option<web_sys::Storage> {
+        self.local.borrow().clone()
+    }
+
+    fn cookie_domain(&self) -> Option<Option<String>> {
+        self.cookie.borrow().clone()
     }
 
     /// Every stored copy (localStorage, cookie, memory), for the caller to pick the newest.
     pub fn read_all(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(v) = self
-            .local
-            .as_ref()
-            .and_then(|s| s.get_item(&self.key).ok().flatten())
-        {
-            out.push(v);
-        }
-        if self.cookie.is_some() {
-            if let Some(v) = self.read_cookie() {
+        self.io(|| {
+            let mut out = Vec::new();
+            if let Some(v) = self
+                .local()
+                .and_then(|s| s.get_item(&self.key).ok().flatten())
+            {
                 out.push(v);
             }
-        }
-        out.extend(self.memory.clone());
-        out
+            if self.cookie_domain().is_some() {
+                if let Some(v) = self.read_cookie() {
+                    out.push(v);
+                }
+            }
+            out.extend(self.memory.borrow().clone());
+            out
+        })
     }
 
     /// Whether every place the chain writes to holds exactly `value`.
     pub fn in_step(&self, value: &str) -> bool {
-        let local_ok = self
-            .local
-            .as_ref()
-            .is_none_or(|s| s.get_item(&self.key).ok().flatten().as_deref() == Some(value));
-        local_ok && (self.cookie.is_none() || self.read_cookie().as_deref() == Some(value))
+        self.io(|| {
+            let local_ok = self
+                .local()
+                .is_none_or(|s| s.get_item(&self.key).ok().flatten().as_deref() == Some(value));
+            local_ok
+                && (self.cookie_domain().is_none() || self.read_cookie().as_deref() == Some(value))
+        })
     }
 
     fn read_cookie(&self) -> Option<String> {
@@ -108,22 +145,25 @@ impl Store {
     }
 
     /// Stores `value` everywhere the chain uses; what the browser refuses falls to the next link.
-    pub fn write(&mut self, value: &str) {
-        if let Some(s) = &self.local {
-            if s.set_item(&self.key, value).is_err() {
-                log::warn("localStorage refused the consent record; keeping it in a cookie");
-                self.local = None;
-                self.cookie.get_or_insert(None);
+    pub fn write(&self, value: &str) {
+        // Memory first: whatever the page's hooks do meanwhile, the choice holds on this page.
+        self.memory.replace(Some(value.to_owned()));
+        self.io(|| {
+            if let Some(s) = self.local() {
+                if s.set_item(&self.key, value).is_err() {
+                    self.local.replace(None);
+                    self.cookie.borrow_mut().get_or_insert(None);
+                    log::warn("localStorage refused the consent record; keeping it in a cookie");
+                }
             }
-        }
-        if let Some(domain) = self.cookie.clone() {
-            self.write_cookie(value, domain.as_deref());
-        }
-        self.memory = Some(value.to_owned());
+            if let Some(domain) = self.cookie_domain() {
+                self.write_cookie(value, domain.as_deref());
+            }
+        });
     }
 
     fn write_cookie(&self, value: &str, domain: Option<&str>) {
-        let encoded: String = js_sys::encode_uri_component(value).into();
+        let encoded = percent_encode(value);
         if encoded.len() > COOKIE_MAX {
             log::warn("the consent record is too large for a cookie; not shared across hosts");
             return;
@@ -152,21 +192,23 @@ impl Store {
     }
 
     /// Forgets the record everywhere (`optin.reset()`).
-    pub fn remove(&mut self) {
-        if let Some(s) = &self.local {
-            let _ = s.remove_item(&self.key);
-        }
-        if let Some(domain) = self.cookie.clone() {
-            let mut deletion = [self.key.as_str(), "=; Path=/; Max-Age=0"].concat();
-            if let Some(d) = domain {
-                deletion.push_str("; Domain=");
-                deletion.push_str(&d);
+    pub fn remove(&self) {
+        self.memory.replace(None);
+        self.io(|| {
+            if let Some(s) = self.local() {
+                let _ = s.remove_item(&self.key);
             }
-            if let Some(doc) = document() {
-                let _ = doc.set_cookie(&deletion);
+            if let Some(domain) = self.cookie_domain() {
+                let mut deletion = [self.key.as_str(), "=; Path=/; Max-Age=0"].concat();
+                if let Some(d) = domain {
+                    deletion.push_str("; Domain=");
+                    deletion.push_str(&d);
+                }
+                if let Some(doc) = document() {
+                    let _ = doc.set_cookie(&deletion);
+                }
             }
-        }
-        self.memory = None;
+        });
     }
 
     /// Deletes the cookies and localStorage keys a withdrawal clears, wherever they may be set.
@@ -175,6 +217,10 @@ impl Store {
             // Most changes withdraw nothing: no need to read the cookie header.
             return;
         }
+        self.io(|| self.clear_now(clearing));
+    }
+
+    fn clear_now(&self, clearing: &Clearing) {
         if let Some(doc) = document() {
             let host = web_sys::window()
                 .and_then(|w| w.location().hostname().ok())
@@ -200,10 +246,27 @@ impl Store {
                 }
             }
         }
-        if let Some(s) = &self.local {
+        if let Some(s) = self.local() {
             for key in &clearing.local_storage {
                 let _ = s.remove_item(key);
             }
         }
     }
+}
+
+/// What `encodeURIComponent` does, in Rust: the page can replace the global, and this runs
+/// while the store is busy.
+fn percent_encode(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len() * 3 / 2);
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
 }

@@ -254,7 +254,7 @@ fn cookie() -> String {
 
 #[wasm_bindgen_test]
 fn storage_round_trips_and_falls_back_to_a_cookie_when_it_throws() {
-    let mut store = Store::open("optin.test.store", None, 1);
+    let store = Store::open("optin.test.store", None, 1);
     store.write("value-1");
     assert_eq!(first(&store).as_deref(), Some("value-1"));
     assert!(
@@ -262,7 +262,7 @@ fn storage_round_trips_and_falls_back_to_a_cookie_when_it_throws() {
         "no cookie while localStorage works"
     );
     js("window.__realGet = Storage.prototype.getItem; Storage.prototype.getItem = function () { throw new Error('denied'); }");
-    let mut broken = Store::open("optin.test.store", None, 1);
+    let broken = Store::open("optin.test.store", None, 1);
     assert_eq!(
         first(&broken),
         None,
@@ -281,7 +281,7 @@ fn storage_round_trips_and_falls_back_to_a_cookie_when_it_throws() {
 
 #[wasm_bindgen_test]
 fn storage_that_refuses_writes_keeps_the_choice_in_a_cookie_and_memory() {
-    let mut store = Store::open("optin.test.quota", None, 1);
+    let store = Store::open("optin.test.quota", None, 1);
     js("window.__realSet = Storage.prototype.setItem; Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }");
     store.write("kept");
     js("Storage.prototype.setItem = window.__realSet");
