@@ -44,4 +44,11 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.
   say "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# `make fuzz-smoke` / `make fuzz` (fuzz/, README "Fuzzing"); runs on stable with RUSTC_BOOTSTRAP=1.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "cargo install cargo-fuzz (~1 min, once)"
+  # Without --locked as a fallback, should the lockfile want a crate the registry mirror lacks.
+  cargo install cargo-fuzz --locked || cargo install cargo-fuzz
+fi
 say "tools ready"
