@@ -187,53 +187,79 @@ fn busy() -> JsValue {
     )
 }
 
-/// Changes the widget's state with `f` (plain computation), then brings the page in line:
-/// stores what `f` asks, clears what was withdrawn, runs what is newly allowed (or reloads when
-/// a script that ran lost its grant), and announces the change. Every one of these steps runs
-/// page code, so none of them holds the state.
+/// Changes the widget's state with `f` (plain computation), then brings the page in line (see
+/// `Change::apply`). Only the part that runs `f` is generic: the rest is shared by every caller.
 fn update(f: impl FnOnce(&mut Widget) -> Save) -> Result<(), JsValue> {
     if read_widget(|w| w.store.busy()).ok_or_else(not_started)? {
         return Err(busy());
     }
-    let (store, save, clearing, first, change, withdrawn, after) = with_widget(|w| {
+    let change = with_widget(|w| {
         let before = w.access();
         let first = w.stored.valid().is_none();
         let save = f(w);
-        let after = w.access();
-        let withdrawn = w.config.reload_on_withdraw && after.withdraws_from(&before);
-        (
-            Rc::clone(&w.store),
-            save,
-            cookies::to_clear(&w.config, &before, &after),
-            first && w.stored.valid().is_some(),
-            consent::change_json(&before, &after),
-            withdrawn,
-            after,
-        )
+        Change::new(w, &before, first, save)
     })
     .ok_or_else(not_started)?;
-    match save {
-        Save::Write(json) => store.write(&json),
-        Save::Remove => store.remove(),
-        Save::Nothing => {}
-    }
-    store.clear(&clearing);
-    // Only a withdrawal can need a reload; a pure grant skips the walk over the page.
-    let reload = withdrawn && activate::ran_but_withdrawn(&after);
-    if !reload {
-        apply(When::NextTask);
-    }
-    if first {
-        events::dispatch("optin:consent", &change);
-    }
-    events::dispatch("optin:change", &change);
-    if reload {
-        // The new choice is stored; a script that ran cannot be unloaded, so start afresh.
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().reload();
+    change.apply();
+    Ok(())
+}
+
+/// What a change of state means for the page, worked out while the state is held, and done
+/// after it is let go: every one of these steps runs page code.
+struct Change {
+    store: Rc<Store>,
+    save: Save,
+    clearing: cookies::Clearing,
+    /// The first valid choice on this page (`optin:consent`).
+    first: bool,
+    /// The `optin:change` detail.
+    detail: String,
+    /// Something granted before is not now, and the config reloads on withdrawal.
+    withdrawn: bool,
+    after: Access,
+}
+
+impl Change {
+    #[inline(never)]
+    fn new(w: &Widget, before: &Access, first: bool, save: Save) -> Change {
+        let after = w.access();
+        Change {
+            store: Rc::clone(&w.store),
+            save,
+            clearing: cookies::to_clear(&w.config, before, &after),
+            first: first && w.stored.valid().is_some(),
+            detail: consent::change_json(before, &after),
+            withdrawn: w.config.reload_on_withdraw && after.withdraws_from(before),
+            after,
         }
     }
-    Ok(())
+
+    /// Stores what the change asks, clears what was withdrawn, runs what is newly allowed (or
+    /// reloads when a script that ran lost its grant), and announces the change.
+    #[inline(never)]
+    fn apply(self) {
+        match &self.save {
+            Save::Write(json) => self.store.write(json),
+            Save::Remove => self.store.remove(),
+            Save::Nothing => {}
+        }
+        self.store.clear(&self.clearing);
+        // Only a withdrawal can need a reload; a pure grant skips the walk over the page.
+        let reload = self.withdrawn && activate::ran_but_withdrawn(&self.after);
+        if !reload {
+            apply(When::NextTask);
+        }
+        if self.first {
+            events::dispatch("optin:consent", &self.detail);
+        }
+        events::dispatch("optin:change", &self.detail);
+        if reload {
+            // The new choice is stored; a script that ran cannot be unloaded, so start afresh.
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
+        }
+    }
 }
 
 /// Applies the current access to the page (also when the page adds gated content).

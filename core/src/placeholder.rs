@@ -36,11 +36,17 @@ const STYLE: &[(&str, &str)] = &[
     ("border", "1px solid #6b7480"),
 ];
 
-/// The placeholder right before `frame`, if it has one.
+thread_local! {
+    /// The placeholders the widget made. Known by identity, never by their attributes: markup
+    /// that copies them must neither hide a frame's real placeholder nor stand in for it.
+    static OURS: js_sys::WeakSet = js_sys::WeakSet::new();
+}
+
+/// The placeholder right before `frame`, if the widget put one there.
 fn existing(frame: &Element) -> Option<Element> {
     frame
         .previous_element_sibling()
-        .filter(|p| p.has_attribute(MARK))
+        .filter(|p| OURS.with(|ours| ours.has(p.unchecked_ref())))
 }
 
 pub fn remove(frame: &Element) {
@@ -127,6 +133,7 @@ pub fn insert(frame: &Element, ctx: &Context) {
             });
         }
     }
+    OURS.with(|ours| ours.add(region.unchecked_ref()));
     let _ = frame.before_with_node_1(&region);
 }
 
@@ -142,18 +149,20 @@ fn append(
     Some(el)
 }
 
+// A click is never inside optin's own work and placeholders exist only once the widget has
+// started, so the API's two errors (busy, not started) cannot happen here: they are ignored.
 thread_local! {
     /// The listeners of the placeholder buttons the widget made, and of nothing else.
     static LOAD_CONTENT: Closure<dyn Fn(Event)> = Closure::new(|e: Event| {
         if let Some(target) = target_of(&e) {
-            report(crate::api::allow_for_page(&target));
+            let _ = crate::api::allow_for_page(&target);
         }
     });
     static ALWAYS_ALLOW: Closure<dyn Fn(Event)> = Closure::new(|e: Event| {
         if let Some(target) = target_of(&e) {
             // `category/service`, or a category alone (an empty service grants all of it).
             let (category, service) = target.split_once('/').unwrap_or((&target, ""));
-            report(crate::api::accept_service(category, service));
+            let _ = crate::api::accept_service(category, service);
         }
     });
 }
@@ -166,11 +175,4 @@ fn target_of(event: &Event) -> Option<String> {
         .ok()?
         .parent_element()?
         .get_attribute(MARK)
-}
-
-fn report(result: Result<(), JsValue>) {
-    if let Err(e) = result {
-        let message = e.as_string().unwrap_or_default();
-        crate::log::warn(message.trim_start_matches("optin: "));
-    }
 }

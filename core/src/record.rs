@@ -324,8 +324,10 @@ pub(crate) fn grants(v: &Value, path: &str) -> Result<Grants, String> {
                 .concat(),
             ));
         }
-        let on = boolean(on, &[path, ".", id].concat())?;
-        out.push((id.clone(), on));
+        let Value::Bool(on) = on else {
+            return Err(wrong_type(&[path, ".", id].concat(), "true or false", on));
+        };
+        out.push((id.clone(), *on));
     }
     Ok(out)
 }

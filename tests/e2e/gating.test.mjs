@@ -989,3 +989,108 @@ test('strict CSP (nonce): the iframe placeholder is styled to the iframe\'s size
   assert.deepEqual(await cspViolations(page), [], 'no securitypolicyviolation event');
   finish(s);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Hardening (issue 12): each of these failed before its fix
+// ---------------------------------------------------------------------------------------------
+
+test('iframe gated by a category alone, in a category with services: "Load content" loads it for this page view', T, async () => {
+  const body = `<iframe id="cat" data-category="social" data-src="${YOUTUBE}" width="400" height="300" title="Video"></iframe>`;
+  const s = await open('/p/load-category.html', { head: FRAME_CSS, body });
+  const { page } = s;
+  await settle(page, 400);
+  assertNotRequested(s, YOUTUBE);
+  await page.locator('#cat').locator('xpath=preceding-sibling::*[1]').locator('[data-optin="load-content"]').click();
+  await waitFrameLoaded(page, '#cat');
+  await assertFrameLoaded(page, '#cat', 'the category-only iframe');
+  assert.equal(await api(page, 'granted', 'social'), true, 'social allowed for the page view');
+  assert.equal(await api(page, 'grantedService', 'social', 'youtube'), true, 'and each of its services');
+  assert.equal(await storedConsent(page), null, 'nothing stored');
+  finish(s);
+});
+
+test('placeholder buttons: markup that only looks like a placeholder (user content) grants nothing', T, async () => {
+  const fake = `<div id="ugc" data-optin-placeholder="social"><p>Comment</p>
+    <button type="button" data-optin="always-allow">Always allow</button>
+    <button type="button" data-optin="load-content">Load content</button></div>
+    <div class="ugc" data-optin-placeholder="social/youtube"><button type="button" data-optin="load-content">Load</button></div>`;
+  const s = await open('/p/fake-placeholder.html', { head: FRAME_CSS, body: fake + iframe({ id: 'yt1' }) });
+  const { page } = s;
+  await page.locator('#yt1').locator('xpath=preceding-sibling::*[1]').waitFor();
+  // The second look-alike sits right before the iframe, where the real placeholder goes.
+  for (const b of await page.locator('#ugc button, .ugc button').all()) {
+    await b.click();
+  }
+  await settle(page, 600);
+  assert.equal(await storedConsent(page), null, 'no choice stored');
+  assert.equal(await api(page, 'granted', 'social'), false, 'social not granted');
+  assert.equal(await api(page, 'grantedService', 'social', 'youtube'), false, 'youtube not allowed');
+  assertNotRequested(s, YOUTUBE, 'after clicking the look-alike buttons');
+  await assertFrameBlocked(page, '#yt1', 'the real iframe');
+
+  // The widget's own placeholder still works.
+  await page.locator('#yt1').locator('xpath=preceding-sibling::*[1]').locator('[data-optin="always-allow"]').click();
+  await waitFrameLoaded(page, '#yt1');
+  assert.equal(serviceIn(await storedConsent(page), 'social', 'youtube'), true, 'the real button stored the grant');
+  finish(s);
+});
+
+// A page whose storage and console hooks call the API while optin is storing a choice: once on
+// every setItem, and from console.warn. The first write of the consent record throws, so the core
+// warns (its fallback to a cookie) while the choice is being stored.
+const REENTRANT_HOOKS = () => {
+  window.__hookAnswers = [];
+  const ask = () => {
+    try {
+      const api = window.optin;
+      window.__hookAnswers.push(api && typeof api.granted === 'function'
+        ? [api.granted('analytics'), api.consent() !== null] : 'no api');
+    } catch (e) {
+      window.__hookAnswers.push(`threw: ${e}`);
+    }
+  };
+  const setItem = Storage.prototype.setItem;
+  let thrown = false;
+  Storage.prototype.setItem = function (key, value) {
+    ask();
+    if (key === 'optin.consent' && !thrown) {
+      thrown = true;
+      throw new DOMException('full', 'QuotaExceededError');
+    }
+    return setItem.call(this, key, value);
+  };
+  const warn = console.warn;
+  console.warn = function (...args) {
+    ask();
+    return warn.apply(this, args);
+  };
+};
+
+test('re-entry: storage and console hooks that call the API while a choice is stored get answers, and gating goes on', T, async () => {
+  const body = inline('data-category="analytics"', 'a1');
+  const s = await open('/p/reentrant.html', { config: { ...CONFIG, reloadOnWithdraw: false }, body, init: REENTRANT_HOOKS });
+  const { page } = s;
+  const w = widget(page);
+  await w.acceptAll.click();
+  await waitForRuns(page, 1);
+  const answers = await page.evaluate(() => window.__hookAnswers);
+  assert.ok(answers.every((a) => Array.isArray(a)), `every hook call got an answer: ${JSON.stringify(answers)}`);
+  assert.ok(answers.some(([granted, chosen]) => granted === true && chosen === true),
+    `inside the hooks the new choice was already in force: ${JSON.stringify(answers)}`);
+  assert.ok(s.consoleMessages.some((m) => /localStorage refused/.test(m.text)), 'the fallback was reported');
+
+  // Gating goes on: content added now is gated and run under the choice.
+  await page.evaluate(() => {
+    const el = document.createElement('script');
+    el.type = 'text/plain';
+    el.setAttribute('data-category', 'analytics');
+    el.textContent = "(window.__runs = window.__runs || []).push('a2')";
+    document.body.appendChild(el);
+  });
+  await waitForRuns(page, 2);
+  assert.deepEqual(await runs(page), ['a1', 'a2']);
+  assert.equal(await api(page, 'granted', 'analytics'), true);
+  await api(page, 'rejectAll');
+  assert.equal(await api(page, 'granted', 'analytics'), false, 'a later choice still applies');
+  finish(s);
+});
