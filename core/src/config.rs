@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::formats;
 use crate::json::{self, Value};
 use crate::texts::Texts;
 
@@ -451,7 +452,11 @@ impl Config {
             ));
             self.expires_after_days = MAX_EXPIRY_DAYS;
         }
+        if let Some(lang) = &self.lang {
+            check_lang(lang, "lang")?;
+        }
         for (lang, texts) in &self.texts {
+            check_lang(lang, &join("texts", lang))?;
             for (id, _) in &texts.categories {
                 if self.category(id).is_none() {
                     let path = join(&join(&join("texts", lang), "categories"), id);
@@ -540,19 +545,27 @@ fn expected(path: &str, what: &str, found: &Value) -> ConfigError {
     error(path, &m)
 }
 
-/// Ids appear in markup (`data-category="…"`) and storage: keep them to a safe alphabet.
+/// Ids appear in markup (`data-category="…"`), storage and receipts: the record's own rule.
 fn check_id(id: &str, path: &str) -> Result<(), ConfigError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
+    if formats::is_id(id) {
         Ok(())
     } else {
         Err(error(
             path,
             "is not a valid id (1 to 64 of a-z, A-Z, 0-9, '-', '_')",
+        ))
+    }
+}
+
+/// A language the widget may speak ends up in the record's `lang`: it must be a language tag
+/// the record accepts, or every choice made in it would be refused when read back.
+fn check_lang(lang: &str, path: &str) -> Result<(), ConfigError> {
+    if formats::is_language_tag(lang) {
+        Ok(())
+    } else {
+        Err(error(
+            path,
+            "is not a language tag such as en, de or pt-BR (letters and digits joined by '-')",
         ))
     }
 }
@@ -715,5 +728,17 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["necessary", "analytics", "marketing"]
         );
+    }
+
+    #[test]
+    fn languages_must_be_tags_the_record_accepts() {
+        let e = parse(r#"{"categories":[{"id":"a"}],"lang":"en_US"}"#).unwrap_err();
+        assert_eq!(e.path, "lang");
+        let e =
+            parse(r#"{"categories":[{"id":"a"}],"texts":{"pt_BR":{"settings":"x"}}}"#).unwrap_err();
+        assert_eq!(e.path, "texts.pt_BR");
+        assert!(e.message.contains("language tag"), "{}", e.message);
+        parse(r#"{"categories":[{"id":"a"}],"lang":"pt-BR","texts":{"pt-BR":{"settings":"x"}}}"#)
+            .unwrap();
     }
 }
