@@ -229,10 +229,10 @@ fn check_order(given: f64, updated: f64, expires: f64) -> Result<(), String> {
         ));
     }
     if given > updated {
-        return Err(at("givenAt", "is later than updatedAt"));
+        return Err(at("givenAt", "is later than updatedAt (timestamps out of order)"));
     }
     if updated > expires {
-        return Err(at("updatedAt", "is later than expiresAt"));
+        return Err(at("updatedAt", "is later than expiresAt (timestamps out of order)"));
     }
     Ok(())
 }
@@ -540,11 +540,11 @@ mod tests {
         }
         assert_eq!(
             err(&with("givenAt", Some("\"2026-11-25T13:20:01.005Z\""))),
-            "field \"givenAt\": is later than updatedAt"
+            "field \"givenAt\": is later than updatedAt (timestamps out of order)"
         );
         assert_eq!(
             err(&with("expiresAt", Some("\"2026-11-25T13:20:01Z\""))),
-            "field \"updatedAt\": is later than expiresAt"
+            "field \"updatedAt\": is later than expiresAt (timestamps out of order)"
         );
         assert!(err(&with("givenAt", Some("\"2019-12-31T23:59:59.999Z\""))).contains("before 2020"));
         assert!(err(&with("givenAt", Some("\"1969-12-31T23:59:59.999Z\""))).contains("givenAt"));

@@ -694,12 +694,12 @@ mod tests {
         f.refused(
             || f.post(&with("givenAt", "2027-01-01T00:00:00Z".into())),
             400,
-            "field \"givenAt\": is later than updatedAt",
+            "field \"givenAt\": is later than updatedAt (timestamps out of order)",
         );
         f.refused(
             || f.post(&with("expiresAt", "2020-01-01T00:00:00Z".into())),
             400,
-            "field \"updatedAt\": is later than expiresAt",
+            "field \"updatedAt\": is later than expiresAt (timestamps out of order)",
         );
         f.refused(
             || f.post(&with("categories", serde_json::json!({"<script>": true}))),
