@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk setup dist demo test test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke lint screenshots clean
+.PHONY: trunk setup dist demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,9 +15,10 @@ dist: setup
 demo: dist
 	@bash scripts/demo.sh $(PORT)
 
-## Every test layer: native unit tests, wasm-bindgen tests in headless Chromium, the consent-log
-## receiver's tests, end-to-end tests in headless Chromium, size budgets, one benchmark smoke run.
-test: setup lint test-native test-wasm test-receiver dist size-check test-e2e bench-smoke
+## Every test layer: the loader's unit tests, native unit tests, wasm-bindgen tests in headless
+## Chromium, the consent-log receiver's tests, end-to-end tests in headless Chromium, size budgets,
+## one benchmark smoke run.
+test: setup lint test-loader test-native test-wasm test-receiver dist size-check test-e2e bench-smoke
 
 # The receiver is its own workspace (SQLite's C code does not build for wasm32).
 RECEIVER := CARGO_TARGET_DIR=$(CURDIR)/receiver/target cargo
@@ -28,6 +29,11 @@ lint:
 	cargo fmt --manifest-path receiver/Cargo.toml -- --check
 	cargo fmt --manifest-path bench/floor/Cargo.toml -- --check
 	$(RECEIVER) clippy -q --manifest-path receiver/Cargo.toml --all-targets -- -D warnings
+	tsc -p loader --noEmit
+
+## The loader's modules in node (loader/src/: the consent-log outbox, Consent Mode's default).
+test-loader:
+	node --test tests/loader/
 
 test-native:
 	cargo test -q --workspace

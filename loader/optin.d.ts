@@ -22,6 +22,16 @@ export interface OptinRecord {
   method: OptinMethod;
   /** The language the visitor was shown. */
   lang: string;
+  /** Whether the browser sent a Global Privacy Control signal when the choice was made. */
+  gpc: boolean;
+}
+
+/** `optin.receipt()`: the record, with what the visitor consented under (sent to `log.endpoint`). */
+export interface OptinReceipt extends OptinRecord {
+  /** The config's `privacyPolicyUrl`, or null when it has none. */
+  policyUrl: string | null;
+  /** The page's origin (`https://www.example.com`). */
+  site: string;
 }
 
 export interface OptinChoices {
@@ -29,6 +39,62 @@ export interface OptinChoices {
   services: Record<string, Record<string, boolean>>;
   /** The stored choice was made under an older config revision: show what changed. */
   revised: boolean;
+  /** The browser's Global Privacy Control signal applies: categories marked `gpc` start off. */
+  gpc: boolean;
+}
+
+/** A cookie a service sets, as listed in the panel (and deleted on withdrawal). */
+export interface OptinCookie {
+  /** Exact name, or a pattern with `*` wildcards. */
+  name: string;
+  purpose?: string;
+  duration?: string;
+  party?: 'first' | 'third';
+  path?: string;
+}
+
+export interface OptinService {
+  id: string;
+  name?: string;
+  provider?: string;
+  purpose?: string;
+  privacyPolicyUrl?: string;
+  cookies?: OptinCookie[];
+  /** localStorage keys removed on withdrawal. */
+  localStorage?: string[];
+}
+
+export interface OptinCategory {
+  /** a-z, 0-9, `-`, `_`. */
+  id: string;
+  /** Always on, shown locked. */
+  required?: boolean;
+  /** Sale or sharing of data: off under a Global Privacy Control signal. */
+  gpc?: boolean;
+  services?: OptinService[];
+}
+
+/** The site's configuration, as given (README "Config"); unknown fields are refused. */
+export interface OptinConfig {
+  revision?: number;
+  lang?: string;
+  privacyPolicyUrl?: string;
+  /** localStorage key (and cookie name) of the record; default `optin.consent`. */
+  storageKey?: string;
+  expiresAfterDays?: number;
+  cookieDomain?: string;
+  reloadOnWithdraw?: boolean;
+  layout?: 'bar-bottom' | 'bar-top' | 'box-bottom-left' | 'box-bottom-right' | 'box-center';
+  theme?: 'auto' | 'light' | 'dark';
+  settingsButton?: 'off' | 'bottom-left' | 'bottom-right';
+  /** Consent type (`analytics_storage`, …) -> category id or `category/service`. */
+  googleConsentMode?: Record<string, string>;
+  honorGpc?: boolean;
+  /** Where each choice's receipt is POSTed (a consent log). */
+  log?: { endpoint: string };
+  categories: OptinCategory[];
+  /** Per language: the texts (README "Config"), and `categories.<id>.{title,description}`. */
+  texts?: Record<string, Record<string, unknown>>;
 }
 
 /** `event.detail` of `optin:change` and `optin:consent` (dispatched on `document`). */
@@ -48,8 +114,10 @@ export interface Optin {
   grantedService(category: string, service: string): boolean;
   /** The valid stored record, or null before a choice. */
   consent(): OptinRecord | null;
-  /** The config in effect (the page's, or the built-in one). */
-  config(): object | null;
+  /** The consent receipt (the record, the policy and the site), or null before a choice. */
+  receipt(): OptinReceipt | null;
+  /** The config in effect (the page's, or the built-in one); null until started. */
+  config(): OptinConfig | null;
   /** The language the widget speaks to this visitor. */
   language(): string | null;
   acceptAll(): Promise<void>;

@@ -1,13 +1,14 @@
 // Writes dist/optin.js: the core's wasm-bindgen glue, the core's wasm (inlined) and the loader,
 // wrapped in one function so nothing but `window.optin` reaches the page's global scope, and
 // minified (scripts/minify.mjs).
-// Usage: node scripts/assemble-loader.mjs <core-glue.js> <core_bg.wasm> <loader.js> <out.js>
+// Usage: node scripts/assemble-loader.mjs <core-glue.js> <core_bg.wasm> <out.js>
 import { readFileSync, writeFileSync } from 'node:fs';
 import { minifyJs } from './minify.mjs';
+import { loaderSource } from './loader-source.mjs';
 
-const [glue, wasm, loader, out] = process.argv.slice(2);
+const [glue, wasm, out] = process.argv.slice(2);
 if (!out) {
-  console.error('usage: assemble-loader.mjs <core-glue.js> <core_bg.wasm> <loader.js> <out.js>');
+  console.error('usage: assemble-loader.mjs <core-glue.js> <core_bg.wasm> <out.js>');
   process.exit(2);
 }
 
@@ -17,7 +18,7 @@ const PLACEHOLDER = '__OPTIN_CORE_WASM__';
 const code = `(function (CORE_WASM) {
 'use strict';
 ${readFileSync(glue, 'utf8')}
-${readFileSync(loader, 'utf8')}
+${loaderSource()}
 })(${PLACEHOLDER});
 `;
 const minified = await minifyJs(code);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds dist/: the loader (with the core's wasm inlined) and the UI it loads on demand.
-#   dist/optin.js          classic script a site includes: core glue + core wasm + loader
+#   dist/optin.js          classic script a site includes: core glue + core wasm + loader (loader/src/*.js)
 #   dist/optin-ui.js       the UI's wasm-bindgen glue (global `optin_ui`), fetched only for a banner
 #   dist/optin-ui_bg.wasm  the Yew UI
 #   dist/lang/<code>.json  built-in texts of each language but English, fetched with the UI
@@ -19,7 +19,7 @@ release=target/wasm32-unknown-unknown/release
 build_wasm optin_core "$work" optin-core "$release/optin_core.wasm" -p optin-core
 build_wasm optin_ui "$work" optin-ui "$release/optin_ui.wasm" -p optin-ui
 
-node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" loader/loader.js "$out/optin.js"
+node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" "$out/optin.js"
 cp "$work/optin-ui.js" "$out/optin-ui.js"
 cp "$work/optin-ui_bg.wasm" "$out/optin-ui_bg.wasm"
 cp loader/optin.d.ts "$out/optin.d.ts"

@@ -1,0 +1,99 @@
+// @ts-check
+// ui.js: the banner and panel (optin-ui.js + optin-ui_bg.wasm, global `optin_ui`) and the
+// visitor's language file, fetched from next to optin.js only when they must show. Returning
+// visitors never download them; on a first visit they start before the core has even booted.
+
+/** @type {Promise<typeof optin_ui> | null} */
+var ui = null;
+
+function loadUi() {
+  if (!ui) {
+    var wasm = fetch(base + 'optin-ui_bg.wasm');
+    ui = new Promise(function (resolve, reject) {
+      var s = document.createElement('script');
+      s.src = base + 'optin-ui.js';
+      s.nonce = nonce;
+      s.onload = resolve;
+      s.onerror = function () {
+        reject(new Error('optin: could not load ' + s.src));
+      };
+      document.head.appendChild(s);
+    })
+      .then(function () {
+        return optin_ui({ module_or_path: wasm });
+      })
+      .then(function () {
+        return optin_ui;
+      });
+    ui.catch(function (e) {
+      ui = null;
+      console.error(e);
+    });
+  }
+  return ui;
+}
+
+/**
+ * The built-in texts of the visitor's language, when not English: a file beside this script
+ * (`lang/de.json`), fetched once, with the UI. A missing file means English, not no banner.
+ * @type {Promise<string | undefined> | null}
+ */
+var texts = null;
+function loadTexts() {
+  if (!texts) {
+    var file = optin_core.catalogue_file();
+    texts = file
+      ? fetch(base + file)
+          .then(function (r) {
+            if (!r.ok) throw new Error('HTTP ' + r.status);
+            return r.text();
+          })
+          .catch(function (e) {
+            console.warn('optin: no texts from ' + base + file + ' (' + e.message + '); showing English');
+            return undefined;
+          })
+      : Promise.resolve(undefined);
+  }
+  return texts;
+}
+
+/**
+ * Without `defer` (Consent Mode advanced setup) optin.js runs before the body is parsed.
+ * @returns {Promise<unknown>}
+ */
+function whenParsed() {
+  return new Promise(function (resolve) {
+    if (document.readyState !== 'loading') resolve(null);
+    else document.addEventListener('DOMContentLoaded', resolve);
+  });
+}
+
+/**
+ * What showing the UI waits for: its code, the visitor's language file, and a parsed page.
+ * @returns {Promise<[typeof optin_ui, string | undefined, unknown]>}
+ */
+function uiReady() {
+  return Promise.all([loadUi(), loadTexts(), whenParsed()]);
+}
+
+/**
+ * Shows a view once the widget has started and the UI is there.
+ * @param {'banner' | 'preferences'} view
+ */
+function showUi(view) {
+  return ready.then(uiReady).then(function (loaded) {
+    loaded[0].show(view, loaded[1]);
+  });
+}
+
+/**
+ * A task of its own, ahead of the page's other work where the browser lets us say so.
+ * @returns {Promise<void>}
+ */
+function nextTask() {
+  return new Promise(function (resolve) {
+    var scheduler = window.scheduler;
+    if (scheduler && scheduler.postTask) scheduler.postTask(resolve, { priority: 'user-blocking' });
+    else setTimeout(resolve);
+  });
+}
