@@ -87,7 +87,7 @@ function showBanner() {
 
 // Included twice (a template and a tag manager, say): the first copy stays in charge, so there is
 // one banner, one API and one gate.
-if (window.optin && 'ready' in window.optin) {
+if (window.optin && /** @type {Optin} */ (window.optin).ready) {
   console.warn('optin: optin.js is included more than once on this page; the copy from ' + script.src + ' does nothing');
 } else {
   start();
