@@ -1,4 +1,4 @@
-//! The core's wasm exports: what the loader (`loader/loader.js`) wraps into `window.optin`.
+//! The core's wasm exports: what the loader (`loader/src/api.js`) wraps into `window.optin`.
 //!
 //! The widget's state lives here, in one thread-local. Every export borrows it only for plain
 //! computation and lets it go before anything that runs page code (storage, cookies, the console,
