@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk setup dist demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke lint screenshots clean
+.PHONY: trunk setup dist demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke fuzz fuzz-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -18,7 +18,7 @@ demo: dist
 ## Every test layer: the loader's unit tests, native unit tests, wasm-bindgen tests in headless
 ## Chromium, the consent-log receiver's tests, end-to-end tests in headless Chromium, size budgets,
 ## one benchmark smoke run.
-test: setup lint test-loader test-native test-wasm test-receiver dist size-check test-e2e bench-smoke
+test: setup lint test-loader test-native test-wasm test-receiver dist size-check test-e2e bench-smoke fuzz-smoke
 
 # The receiver is its own workspace (SQLite's C code does not build for wasm32).
 RECEIVER := CARGO_TARGET_DIR=$(CURDIR)/receiver/target cargo
@@ -28,6 +28,7 @@ lint:
 	cargo clippy -q --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
 	cargo fmt --manifest-path receiver/Cargo.toml -- --check
 	cargo fmt --manifest-path bench/floor/Cargo.toml -- --check
+	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(RECEIVER) clippy -q --manifest-path receiver/Cargo.toml --all-targets -- -D warnings
 	tsc -p loader --noEmit
 
@@ -72,6 +73,14 @@ bench: dist
 
 bench-smoke:
 	node bench/run.mjs --smoke
+
+## cargo-fuzz targets (fuzz/: the JSON reader, the config, the stored record) on stable Rust with
+## RUSTC_BOOTSTRAP=1; the first build takes ~2 min. fuzz-smoke: 20 s each; fuzz: 5 min each.
+fuzz-smoke: setup
+	@bash fuzz/run.sh 20
+
+fuzz: setup
+	@bash fuzz/run.sh 300
 
 ## Development server with live rebuild (optional; installs trunk 0.21.14 once, ~8 min).
 trunk: setup
