@@ -2,13 +2,26 @@
 //!
 //! Why not serde_json: measured with twiggy, serde's derived deserializers plus serde_json made
 //! the core's wasm about 140 KB (50 KB brotli) where the whole returning-visitor budget is 10 KB.
-//! This reader is a few KB, never panics on hostile input (depth and size are bounded), keeps
-//! object keys in document order, and lets the config reader name the exact field path of an
-//! error. Numbers are integers only (the formats have no fractions), which also keeps float
-//! parsing out of the wasm.
+//! This reader is a few KB, never panics on hostile input, bounds its work (input size, nesting
+//! depth, and no step that grows faster than n log n), keeps object keys in document order, and
+//! lets the config reader name the exact field path of an error. Numbers are integers only (the
+//! formats have no fractions), which also keeps float parsing out of the wasm.
+//!
+//! It accepts exactly the documents serde_json accepts (checked by a differential test), except:
+//! - an object that names a key twice is refused (serde_json keeps the last value): a repeated
+//!   key could hide a value from a reviewer;
+//! - nesting deeper than [`MAX_DEPTH`] is refused (serde_json allows 128);
+//! - a document longer than [`MAX_LEN`] is refused (serde_json has no limit);
+//! - a number that is not an i64 (a fraction, an exponent, `-0`, beyond i64) reads as
+//!   [`Value::OtherNumber`], also when its value is beyond f64 (`1e400`, which serde_json
+//!   refuses): this reader never computes the value of such a number.
 
 /// Deeper nesting than any config needs is refused rather than recursed into.
-const MAX_DEPTH: usize = 32;
+pub const MAX_DEPTH: usize = 32;
+/// Longer documents are refused before reading them: about fifty times a large real config (a
+/// few dozen services with their cookies and texts in several languages is ~20 KB), and small
+/// enough that what a hostile one costs to read stays bounded.
+pub const MAX_LEN: usize = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -16,7 +29,7 @@ pub enum Value {
     Bool(bool),
     /// An integer that fits an i64.
     Int(i64),
-    /// Any other number (fraction, exponent, too large), kept as written and never used.
+    /// Any other number (fraction, exponent, `-0`, too large): never used, so never computed.
     OtherNumber,
     Str(String),
     Arr(Vec<Value>),
@@ -50,6 +63,10 @@ pub fn parse(text: &str) -> Result<Value, String> {
         bytes: text.as_bytes(),
         pos: 0,
     };
+    if text.len() > MAX_LEN {
+        p.pos = MAX_LEN;
+        return Err(p.error("document longer than the 1 MiB limit"));
+    }
     let value = p.value(0)?;
     p.skip_ws();
     if p.pos != p.bytes.len() {
@@ -115,6 +132,7 @@ impl Parser<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Value, String> {
+        let start = self.pos;
         self.pos += 1;
         let mut entries: Vec<(String, Value)> = Vec::new();
         if self.eat(b'}') {
@@ -129,19 +147,21 @@ impl Parser<'_> {
             if !self.eat(b':') {
                 return Err(self.error("expected ':'"));
             }
-            let value = self.value(depth + 1)?;
-            // A repeated key could hide a value from a reviewer: refuse it.
-            if entries.iter().any(|(k, _)| *k == key) {
-                return Err(self.error("duplicate key"));
-            }
-            entries.push((key, value));
+            entries.push((key, self.value(depth + 1)?));
             if self.eat(b'}') {
-                return Ok(Value::Obj(entries));
+                break;
             }
             if !self.eat(b',') {
                 return Err(self.error("expected ',' or '}'"));
             }
         }
+        // A repeated key could hide a value from a reviewer: refuse it.
+        let mut keys: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+        if repeated_key(&mut keys) {
+            self.pos = start;
+            return Err(self.error("duplicate key in the object"));
+        }
+        Ok(Value::Obj(entries))
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, String> {
@@ -168,16 +188,12 @@ impl Parser<'_> {
             self.pos += 1;
         }
         let digits_start = self.pos;
-        let mut n: i64 = 0;
-        let mut overflow = false;
+        // Magnitude in a u64, so that i64::MIN, whose magnitude no i64 holds, still reads.
+        let mut magnitude: Option<u64> = Some(0);
         while let Some(d @ b'0'..=b'9') = self.bytes.get(self.pos) {
-            match n
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(i64::from(d - b'0')))
-            {
-                Some(v) => n = v,
-                None => overflow = true,
-            }
+            magnitude = magnitude
+                .and_then(|n| n.checked_mul(10))
+                .and_then(|n| n.checked_add(u64::from(d - b'0')));
             self.pos += 1;
         }
         let digits = self.pos - digits_start;
@@ -185,7 +201,7 @@ impl Parser<'_> {
             self.pos = start;
             return Err(self.error("invalid number"));
         }
-        let mut integer = !overflow;
+        let mut integer = true;
         if self.bytes.get(self.pos) == Some(&b'.') {
             integer = false;
             self.pos += 1;
@@ -199,11 +215,14 @@ impl Parser<'_> {
             }
             self.digits()?;
         }
-        Ok(if integer {
-            Value::Int(if negative { -n } else { n })
-        } else {
-            Value::OtherNumber
-        })
+        let int = match magnitude.filter(|_| integer) {
+            // `-0` is no integer in JSON's number model (serde_json reads it as the float -0.0).
+            Some(0) if negative => None,
+            Some(n) if negative => 0i64.checked_sub_unsigned(n),
+            Some(n) => i64::try_from(n).ok(),
+            None => None,
+        };
+        Ok(int.map_or(Value::OtherNumber, Value::Int))
     }
 
     fn digits(&mut self) -> Result<(), String> {
@@ -256,25 +275,30 @@ impl Parser<'_> {
             Some(b'n') => '\n',
             Some(b'r') => '\r',
             Some(b't') => '\t',
-            Some(b'u') => {
-                let first = self.hex4()?;
-                let code = if (0xD800..0xDC00).contains(&first)
-                    && self.bytes.get(self.pos + 1) == Some(&b'\\')
-                    && self.bytes.get(self.pos + 2) == Some(&b'u')
-                {
-                    self.pos += 2;
-                    let low = self.hex4()?;
-                    0x10000 + ((first - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF)
-                } else {
-                    first
-                };
-                char::from_u32(code).unwrap_or('\u{FFFD}')
-            }
+            Some(b'u') => self.unicode_escape()?,
             _ => return Err(self.error("invalid escape")),
         };
         self.pos += 1;
         out.push(c);
         Ok(())
+    }
+
+    /// `\uXXXX`, or a UTF-16 surrogate pair `\uD83D\uDE00`, leaving `pos` on the last hex digit.
+    /// A surrogate that is not half of a pair encodes no character: an error, as in serde_json,
+    /// rather than a silent U+FFFD or a bogus merge with the escape after it.
+    fn unicode_escape(&mut self) -> Result<char, String> {
+        let mut code = self.hex4()?;
+        if (0xD800..0xDC00).contains(&code)
+            && self.bytes.get(self.pos + 1..self.pos + 3) == Some(&b"\\u"[..])
+        {
+            self.pos += 2;
+            let low = self.hex4()?;
+            if (0xDC00..0xE000).contains(&low) {
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            }
+        }
+        // Still a surrogate here means it was not half of a pair.
+        char::from_u32(code).ok_or_else(|| self.error("unpaired surrogate in \\u escape"))
     }
 
     /// Reads the 4 hex digits after `\u`, leaving `pos` on the last one.
@@ -292,6 +316,61 @@ impl Parser<'_> {
         }
         Ok(v)
     }
+}
+
+/// Whether a key repeats. (The error then points at the object rather than at the key: keeping
+/// where each key starts cost more wasm than it is worth for a mistake this easy to spot.)
+///
+/// Sorting by key and comparing neighbours is O(n log n): comparing each key with all earlier
+/// ones took 12 s for an object of 80 000 keys. A hand-written heapsort because it is a few
+/// hundred bytes of wasm, where the standard library's sorts are kilobytes (and a HashSet would
+/// bring hashbrown and a hasher); it has no quadratic worst case for crafted input either.
+fn repeated_key(keys: &mut [&str]) -> bool {
+    let n = keys.len();
+    // First build a max-heap (sifting down each parent, last first), then move its top to the
+    // end of the unsorted part n - 1 times.
+    for i in (1..n + n / 2).rev() {
+        let (root, end) = match i.checked_sub(n) {
+            Some(parent) => (parent, n),
+            None => {
+                keys.swap(0, i);
+                (0, i)
+            }
+        };
+        sift_down(&mut keys[..end], root);
+    }
+    keys.windows(2).any(|w| {
+        step();
+        w[0] == w[1]
+    })
+}
+
+/// Moves `heap[root]` down the max-heap `heap` until no child is greater.
+fn sift_down(heap: &mut [&str], mut root: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child + 1 < heap.len() && less(heap[child], heap[child + 1]) {
+            child += 1;
+        }
+        if child >= heap.len() || !less(heap[root], heap[child]) {
+            return;
+        }
+        heap.swap(root, child);
+        root = child;
+    }
+}
+
+fn less(a: &str, b: &str) -> bool {
+    step();
+    a < b
+}
+
+/// Counts units of work in tests, so that a test can bound the work of a function on a hostile
+/// input instead of timing it; compiles to nothing outside tests.
+#[inline(always)]
+fn step() {
+    #[cfg(test)]
+    tests::STEPS.with(|s| s.set(s.get() + 1));
 }
 
 /// Appends `s` as a JSON string literal.
@@ -400,6 +479,19 @@ pub fn string_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Work done by this test's thread, counted by `step`.
+        pub(super) static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// Runs `f` and returns its result and the steps it took.
+    fn counted<T>(f: impl FnOnce() -> T) -> (T, u64) {
+        STEPS.with(|s| s.set(0));
+        let result = f();
+        (result, STEPS.with(Cell::get))
+    }
 
     #[test]
     fn parses_every_kind_of_value() {
@@ -462,5 +554,368 @@ mod tests {
         let mut s = String::new();
         push_uint(&mut s, 0);
         assert_eq!(s, "0");
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_n_log_n_steps() {
+        let n = 20_000;
+        let keys: Vec<String> = (0..n)
+            .map(|i| format!("\"k{}\":{i}", i * 7919 % n))
+            .collect();
+        let doc = format!("{{{}}}", keys.join(","));
+        let (v, steps) = counted(|| parse(&doc));
+        assert!(matches!(v, Ok(Value::Obj(ref e)) if e.len() == n));
+        // Heapsort compares at most 2 n log2 n times: 29 n here; comparing each key with every
+        // earlier one would be n / 2 = 10 000 n.
+        assert!(steps <= 32 * n as u64, "{steps} steps for {n} keys");
+
+        let doc = format!("{{{},\"k5\":0}}", keys.join(","));
+        let (v, steps) = counted(|| parse(&doc));
+        assert_eq!(v, Err("duplicate key in the object at byte 0".into()));
+        assert!(steps <= 32 * n as u64, "{steps} steps for {n} keys");
+    }
+
+    #[test]
+    fn a_duplicate_key_is_reported_with_its_object() {
+        assert_eq!(
+            parse(r#"{"a":1,"b":2,"a":3}"#),
+            Err("duplicate key in the object at byte 0".into())
+        );
+        assert_eq!(
+            parse(r#"{"x":{"b":1,"c":2,"c":3,"b":4}}"#),
+            Err("duplicate key in the object at byte 5".into())
+        );
+        // Equal after unescaping is equal.
+        assert!(parse(r#"{"a":1,"\u0061":2}"#).is_err());
+        assert!(parse(r#"{"a":1,"A":2,"a ":3}"#).is_ok());
+    }
+
+    #[test]
+    fn input_is_capped_at_1_mib() {
+        let padded = |len: usize| format!("[{}]", " ".repeat(len - 2));
+        assert!(parse(&padded(MAX_LEN)).is_ok());
+        assert_eq!(
+            parse(&padded(MAX_LEN + 1)),
+            Err("document longer than the 1 MiB limit at byte 1048576".into())
+        );
+    }
+
+    #[test]
+    fn surrogate_escapes_must_pair_up() {
+        assert_eq!(parse(r#""\ud83d\ude00""#), Ok(Value::Str("😀".into())));
+        assert_eq!(
+            parse(r#""\uDBFF\uDFFF""#),
+            Ok(Value::Str("\u{10FFFF}".into()))
+        );
+        assert_eq!(
+            parse(r#""\ud7ff\ue000""#),
+            Ok(Value::Str("\u{d7ff}\u{e000}".into()))
+        );
+        for (bad, message) in [
+            (
+                r#""\ud800\u0041""#,
+                "unpaired surrogate in \\u escape at byte 12",
+            ),
+            (
+                r#""\ud800\ud800""#,
+                "unpaired surrogate in \\u escape at byte 12",
+            ),
+            (r#""\ud800""#, "unpaired surrogate in \\u escape at byte 6"),
+            (r#""\ud800x""#, "unpaired surrogate in \\u escape at byte 6"),
+            (
+                r#""\ud800\n""#,
+                "unpaired surrogate in \\u escape at byte 6",
+            ),
+            (r#""\udc00""#, "unpaired surrogate in \\u escape at byte 6"),
+            (
+                r#""\ude00\ud83d""#,
+                "unpaired surrogate in \\u escape at byte 6",
+            ),
+            (r#""\ud800\u12""#, "invalid \\u escape at byte 11"),
+        ] {
+            assert_eq!(parse(bad), Err(message.into()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn integers_are_exactly_the_i64s() {
+        assert_eq!(parse("-9223372036854775808"), Ok(Value::Int(i64::MIN)));
+        assert_eq!(parse("9223372036854775807"), Ok(Value::Int(i64::MAX)));
+        assert_eq!(parse("9223372036854775808"), Ok(Value::OtherNumber));
+        assert_eq!(parse("-9223372036854775809"), Ok(Value::OtherNumber));
+        assert_eq!(parse("0"), Ok(Value::Int(0)));
+        assert_eq!(parse("-0"), Ok(Value::OtherNumber));
+        assert_eq!(parse("1e400"), Ok(Value::OtherNumber));
+    }
+
+    /// serde_json's reading of a document in our `Value` model, keeping what serde_json's own
+    /// `Value` would hide: the order of keys and repeated keys.
+    struct Oracle(Value);
+
+    impl<'de> serde::Deserialize<'de> for Oracle {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(OracleVisitor).map(Oracle)
+        }
+    }
+
+    struct OracleVisitor;
+
+    impl<'de> serde::de::Visitor<'de> for OracleVisitor {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+        fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+            Ok(Value::Bool(b))
+        }
+        fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+            Ok(Value::Int(n))
+        }
+        fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+            Ok(i64::try_from(n).map_or(Value::OtherNumber, Value::Int))
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
+            Ok(Value::OtherNumber)
+        }
+        fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+            Ok(Value::Str(s.into()))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(Oracle(v)) = seq.next_element()? {
+                items.push(v);
+            }
+            Ok(Value::Arr(items))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some((k, Oracle(v))) = map.next_entry::<String, Oracle>()? {
+                entries.push((k, v));
+            }
+            Ok(Value::Obj(entries))
+        }
+    }
+
+    /// How deep values nest: 0 for a scalar or an empty container.
+    fn height(v: &Value) -> usize {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Arr(items) => Box::new(items.iter()),
+            Value::Obj(entries) => Box::new(entries.iter().map(|(_, v)| v)),
+            _ => Box::new(std::iter::empty()),
+        };
+        children.map(|c| height(c) + 1).max().unwrap_or(0)
+    }
+
+    fn has_duplicate_key(v: &Value) -> bool {
+        match v {
+            Value::Arr(items) => items.iter().any(has_duplicate_key),
+            Value::Obj(entries) => entries.iter().enumerate().any(|(i, (k, v))| {
+                entries[..i].iter().any(|(earlier, _)| earlier == k) || has_duplicate_key(v)
+            }),
+            _ => false,
+        }
+    }
+
+    /// splitmix64: a small deterministic generator, so a failure replays exactly.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+            items[self.below(items.len())]
+        }
+    }
+
+    const SPACES: &[&str] = &["", "", "", " ", "\n", "\t", "\r\n  ", " \u{c} ", "\u{a0}"];
+    const NUMBERS: &[&str] = &[
+        "0",
+        "-0",
+        "7",
+        "-12",
+        "1.5",
+        "-0.0",
+        "1e3",
+        "1E+2",
+        "2e-5",
+        "01",
+        "1.",
+        ".5",
+        "+1",
+        "-",
+        "1e",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551616",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "0e999",
+        "123456789012345678901234567890",
+    ];
+    const STRING_PARTS: &[&str] = &[
+        "a",
+        "key",
+        "é",
+        "😀",
+        "\u{2028}",
+        " ",
+        "\\\"",
+        "\\\\",
+        "\\/",
+        "\\b",
+        "\\f",
+        "\\n",
+        "\\r",
+        "\\t",
+        "\\u0041",
+        "\\u00e9",
+        "\\u20AC",
+        "\\uD83D\\uDE00",
+        "\\udbff\\udfff",
+        "\\ud800",
+        "\\udc00",
+        "\\ud800\\u0041",
+        "\\ud83d\\ud83d",
+        "\\u12",
+        "\\x",
+        "\u{1}",
+        "\t",
+        "\\u0000",
+    ];
+
+    fn gen_string(rng: &mut Rng, out: &mut String) {
+        out.push('"');
+        for _ in 0..rng.below(4) {
+            out.push_str(rng.pick(STRING_PARTS));
+        }
+        out.push('"');
+    }
+
+    fn gen_value(rng: &mut Rng, depth: usize, out: &mut String) {
+        let space = |rng: &mut Rng, out: &mut String| out.push_str(rng.pick(SPACES));
+        space(rng, out);
+        match rng.below(if depth > 40 { 4 } else { 8 }) {
+            0 => out.push_str(rng.pick(&["null", "true", "false", "nul", "True"])),
+            1 | 2 => out.push_str(rng.pick(NUMBERS)),
+            3 => gen_string(rng, out),
+            4 | 5 => {
+                out.push('[');
+                for i in 0..rng.below(4) {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    gen_value(rng, depth + 1, out);
+                }
+                out.push(']');
+            }
+            _ => {
+                out.push('{');
+                for i in 0..rng.below(4) {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    space(rng, out);
+                    // Few distinct keys, so that some objects repeat one.
+                    out.push_str(rng.pick(&["\"a\"", "\"b\"", "\"\\u0061\"", "\"é\""]));
+                    space(rng, out);
+                    out.push(':');
+                    gen_value(rng, depth + 1, out);
+                }
+                out.push('}');
+            }
+        }
+        space(rng, out);
+    }
+
+    /// `[[[…1…]]]` with `levels` brackets, sometimes with more around it.
+    fn gen_deep(rng: &mut Rng, out: &mut String) {
+        let levels = 28 + rng.below(10);
+        for _ in 0..levels {
+            out.push_str(rng.pick(&["[", "{\"k\":"]));
+        }
+        gen_value(rng, 0, out);
+        for c in out.clone().chars().rev() {
+            match c {
+                '[' => out.push(']'),
+                ':' => out.push('}'),
+                _ => {}
+            }
+        }
+    }
+
+    /// A truncation, a replaced, inserted or deleted byte, or nothing; always valid UTF-8.
+    fn mutate(rng: &mut Rng, doc: &str) -> String {
+        let mut bytes = doc.as_bytes().to_vec();
+        let at = rng.below(bytes.len() + 1);
+        let byte = rng.pick(b"{}[],:\"\\/0123456789-+.eEtfnu \n\tabx");
+        match rng.below(5) {
+            0 => bytes.truncate(at),
+            1 if at < bytes.len() => bytes[at] = byte,
+            2 => bytes.insert(at, byte),
+            3 if at < bytes.len() => drop(bytes.remove(at)),
+            _ => {}
+        }
+        String::from_utf8(bytes).unwrap_or_else(|_| doc.to_owned())
+    }
+
+    /// Checks our reading of `doc` against serde_json's, within the documented differences.
+    /// Returns whether serde_json accepted it.
+    fn agrees_with_serde_json(doc: &str) -> bool {
+        let ours = parse(doc);
+        match serde_json::from_str::<Oracle>(doc) {
+            Ok(Oracle(theirs)) if has_duplicate_key(&theirs) || height(&theirs) > MAX_DEPTH => {
+                assert!(
+                    ours.is_err(),
+                    "{doc:?}: read as {ours:?} despite our limits"
+                );
+            }
+            Ok(Oracle(theirs)) => assert_eq!(ours, Ok(theirs), "{doc:?}"),
+            // A number beyond f64: serde_json refuses it, we read it as OtherNumber.
+            Err(e) if e.to_string().starts_with("number out of range") => {}
+            Err(e) => assert!(
+                ours.is_err(),
+                "{doc:?}: serde_json says {e}, we read {ours:?}"
+            ),
+        }
+        serde_json::from_str::<serde::de::IgnoredAny>(doc).is_ok()
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads() {
+        let mut rng = Rng(0x0971_2026);
+        let (mut accepted, mut total) = (0, 0);
+        for i in 0..4000 {
+            let mut doc = String::new();
+            if i % 50 == 0 {
+                gen_deep(&mut rng, &mut doc);
+            } else {
+                gen_value(&mut rng, 0, &mut doc);
+            }
+            let mut variant = doc.clone();
+            for _ in 0..8 {
+                accepted += usize::from(agrees_with_serde_json(&variant));
+                total += 1;
+                variant = mutate(&mut rng, &doc);
+            }
+        }
+        // The generator must exercise both sides.
+        assert!(
+            accepted > total / 10 && accepted < total * 9 / 10,
+            "{accepted} of {total}"
+        );
     }
 }
