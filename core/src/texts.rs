@@ -249,60 +249,100 @@ pub enum Segment<'a> {
 /// Splits a config text into text and `[label](url)` links, the one link syntax texts have.
 /// A link whose URL is not http(s) or relative becomes its plain label; its URL is returned in
 /// the second list so the caller can warn the site owner.
+///
+/// A link is the first `](` after a `[`, with the last `[` before it starting a non-empty label,
+/// and the URL ending at the `)` that balances its own parentheses, as in CommonMark. Without
+/// such a `)` the rest of the text is plain. One pass over the text: each byte is read at most
+/// three times (the scan, a URL search that ends in a link, a search after an empty label).
 pub fn segments(text: &str) -> (Vec<Segment<'_>>, Vec<&str>) {
+    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut refused = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let Some((label, tail)) = after.split_once("](") else {
-            break;
-        };
-        // The URL ends at the `)` that balances its own parentheses, as in CommonMark.
-        let mut depth = 0usize;
-        let Some(end) = tail.bytes().position(|b| match b {
-            b'(' => {
-                depth += 1;
-                false
+    // `text[done..]` is not yet in `out`; `open` is the last `[` in it.
+    let (mut done, mut open) = (0, None);
+    // A URL search from any position up to here finds its `)` (see `url_end`).
+    let mut closes_by = 0;
+    let mut i = 0;
+    while i < b.len() {
+        step();
+        match (b[i], open) {
+            (b'[', _) => open = Some(i),
+            (b']', Some(o)) if b.get(i + 1) == Some(&b'(') => {
+                let url_start = i + 2;
+                if o + 1 == i {
+                    // `[](`: no link, but an unbalanced URL after it still ends the links.
+                    if url_start > closes_by {
+                        match url_end(b, url_start) {
+                            Some(end) => closes_by = end,
+                            None => break,
+                        }
+                    }
+                    open = None;
+                } else {
+                    let Some(end) = url_end(b, url_start) else {
+                        break;
+                    };
+                    if o > done {
+                        out.push(Segment::Text(&text[done..o]));
+                    }
+                    let (label, url) = (&text[o + 1..i], &text[url_start..end]);
+                    if crate::config::is_safe_url(url) {
+                        out.push(Segment::Link {
+                            label,
+                            url: url.trim(),
+                        });
+                    } else {
+                        refused.push(url);
+                        out.push(Segment::Text(label));
+                    }
+                    (done, open, i) = (end + 1, None, end);
+                }
             }
-            b')' if depth == 0 => true,
-            b')' => {
-                depth -= 1;
-                false
-            }
-            _ => false,
-        }) else {
-            break;
-        };
-        let (url, remaining) = (&tail[..end], &tail[end + 1..]);
-        if label.contains('[') || label.is_empty() {
-            out.push(Segment::Text(&rest[..open + 1]));
-            rest = after;
-            continue;
+            _ => {}
         }
-        if open > 0 {
-            out.push(Segment::Text(&rest[..open]));
-        }
-        if crate::config::is_safe_url(url) {
-            out.push(Segment::Link {
-                label,
-                url: url.trim(),
-            });
-        } else {
-            refused.push(url);
-            out.push(Segment::Text(label));
-        }
-        rest = remaining;
+        i += 1;
     }
-    if !rest.is_empty() {
-        out.push(Segment::Text(rest));
+    if done < text.len() {
+        out.push(Segment::Text(&text[done..]));
     }
     (out, refused)
+}
+
+/// The `)` that closes a URL starting at `from`: the first one not balancing a `(` after `from`.
+///
+/// If a search from `s` ends at `e`, one from any `t` in `s..=e` finds a `)` too (at or before
+/// `e`): between `s` and `t` at least as many `(` as `)` were open. `segments` relies on this to
+/// search each stretch of text once.
+fn url_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, &c) in b.iter().enumerate().skip(from) {
+        step();
+        match c {
+            b'(' => depth += 1,
+            b')' if depth == 0 => return Some(i),
+            b')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Counts units of work in tests (see `json::step`); nothing outside tests.
+#[inline(always)]
+fn step() {
+    #[cfg(test)]
+    tests::STEPS.with(|s| s.set(s.get() + 1));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Work done by this test's thread, counted by `step`.
+        pub(super) static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
 
     fn config_with_texts(json: &str) -> Config {
         Config::parse(&format!(
@@ -401,6 +441,142 @@ mod tests {
         assert_eq!(
             segments("<img onerror=x>").0,
             [Segment::Text("<img onerror=x>")]
+        );
+    }
+
+    /// The splitter as it was before it was made linear (each `[` searched to the end of the
+    /// text for its `](`): the reference for `segments`.
+    fn segments_before(text: &str) -> (Vec<Segment<'_>>, Vec<&str>) {
+        let mut out = Vec::new();
+        let mut refused = Vec::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('[') {
+            let after = &rest[open + 1..];
+            let Some((label, tail)) = after.split_once("](") else {
+                break;
+            };
+            let mut depth = 0usize;
+            let Some(end) = tail.bytes().position(|b| match b {
+                b'(' => {
+                    depth += 1;
+                    false
+                }
+                b')' if depth == 0 => true,
+                b')' => {
+                    depth -= 1;
+                    false
+                }
+                _ => false,
+            }) else {
+                break;
+            };
+            let (url, remaining) = (&tail[..end], &tail[end + 1..]);
+            if label.contains('[') || label.is_empty() {
+                out.push(Segment::Text(&rest[..open + 1]));
+                rest = after;
+                continue;
+            }
+            if open > 0 {
+                out.push(Segment::Text(&rest[..open]));
+            }
+            if crate::config::is_safe_url(url) {
+                out.push(Segment::Link {
+                    label,
+                    url: url.trim(),
+                });
+            } else {
+                refused.push(url);
+                out.push(Segment::Text(label));
+            }
+            rest = remaining;
+        }
+        if !rest.is_empty() {
+            out.push(Segment::Text(rest));
+        }
+        (out, refused)
+    }
+
+    /// Adjacent text segments joined: they render as one run of text, so only the old splitter's
+    /// habit of cutting text at each `[` it gave up on tells them apart.
+    fn joined(segments: Vec<Segment<'_>>) -> Vec<Segment<'static>> {
+        let mut out: Vec<Segment<'static>> = Vec::new();
+        for s in segments {
+            let leak = |s: &str| &*String::leak(s.to_owned());
+            match (out.last_mut(), s) {
+                (Some(Segment::Text(prev)), Segment::Text(t)) => {
+                    *prev = leak(&(prev.to_string() + t))
+                }
+                (_, Segment::Text(t)) => out.push(Segment::Text(leak(t))),
+                (_, Segment::Link { label, url }) => out.push(Segment::Link {
+                    label: leak(label),
+                    url: leak(url),
+                }),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn links_as_before_on_generated_texts() {
+        let pieces = [
+            "[",
+            "]",
+            "(",
+            ")",
+            "](",
+            "a",
+            " ",
+            "/p",
+            "https://x.test",
+            "javascript:x",
+            "é",
+        ];
+        let mut seed = 0x5eed_u64;
+        for _ in 0..50_000 {
+            let mut text = String::new();
+            for _ in 0..seed % 13 {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let (now, refused_now) = segments(&text);
+            let (before, refused_before) = segments_before(&text);
+            assert_eq!(joined(now), joined(before), "{text:?}");
+            assert_eq!(refused_now, refused_before, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn splitting_is_linear_in_the_text() {
+        let n = 200_000;
+        for text in [
+            "[".repeat(n) + "](x)",
+            "[](".repeat(n) + &")".repeat(n),
+            "[a](".repeat(n),
+            "[a](b)".repeat(n),
+            "[](x) ".repeat(n),
+        ] {
+            STEPS.with(|s| s.set(0));
+            let (s, _) = segments(&text);
+            let steps = STEPS.with(Cell::get);
+            assert!(
+                steps <= 3 * text.len() as u64,
+                "{steps} steps for {} bytes",
+                text.len()
+            );
+            assert!(!s.is_empty());
+        }
+        let text = "[".repeat(n) + "a](x)";
+        assert_eq!(
+            segments(&text).0,
+            [
+                Segment::Text(&text[..n - 1]),
+                Segment::Link {
+                    label: "a",
+                    url: "x"
+                }
+            ]
         );
     }
 }
