@@ -9,17 +9,43 @@ use crate::config::Config;
 use crate::consent::Access;
 
 /// `*` matches any run of characters (`_ga_*` matches `_ga_ABC123`); everything else is literal.
+///
+/// Two pointers, backtracking only to the last star seen: when the text after it stops matching,
+/// that star takes one more byte of the name and the text after it is tried again. Going back
+/// further is never needed (a later star can absorb whatever an earlier one would), so the work
+/// is at most the name's length times the longest run of literal text, never the n^k of trying
+/// every split for k stars (`*a*a*a*a*a*b` against a long run of `a`s never finished). Bytes, not
+/// chars: literal text that is valid UTF-8 can only match at char boundaries.
 pub fn matches(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((head, tail)) => {
-            name.len() >= head.len()
-                && name.starts_with(head)
-                && (0..=name.len() - head.len()).any(|i| {
-                    name.is_char_boundary(head.len() + i) && matches(tail, &name[head.len() + i..])
-                })
+    let (pattern, name) = (pattern.as_bytes(), name.as_bytes());
+    // Next byte of each; where to resume after the last star: (pattern after it, name).
+    let (mut p, mut n) = (0, 0);
+    let mut resume = None;
+    while let Some(&c) = name.get(n) {
+        step();
+        match pattern.get(p) {
+            Some(b'*') => {
+                p += 1;
+                resume = Some((p, n));
+            }
+            Some(&literal) if literal == c => (p, n) = (p + 1, n + 1),
+            _ => match resume {
+                Some((after_star, star_end)) => {
+                    (p, n) = (after_star, star_end + 1);
+                    resume = Some((p, n));
+                }
+                None => return false,
+            },
         }
     }
+    pattern.iter().skip(p).all(|&b| b == b'*')
+}
+
+/// Counts units of work in tests (see `json::step`); nothing outside tests.
+#[inline(always)]
+fn step() {
+    #[cfg(test)]
+    tests::STEPS.with(|s| s.set(s.get() + 1));
 }
 
 /// `docs.banzaicloud.io` -> `docs.banzaicloud.io`, `banzaicloud.io`. Never a bare top-level
@@ -112,6 +138,78 @@ pub fn names(cookie_header: &str) -> Vec<&str> {
 mod tests {
     use super::*;
     use crate::consent::access_after;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Work done by this test's thread, counted by `step`.
+        pub(super) static STEPS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// The backtracking matcher `matches` replaced: the reference it is checked against.
+    fn matches_before(pattern: &str, name: &str) -> bool {
+        match pattern.split_once('*') {
+            None => pattern == name,
+            Some((head, tail)) => {
+                name.len() >= head.len()
+                    && name.starts_with(head)
+                    && (0..=name.len() - head.len()).any(|i| {
+                        name.is_char_boundary(head.len() + i)
+                            && matches_before(tail, &name[head.len() + i..])
+                    })
+            }
+        }
+    }
+
+    #[test]
+    fn wildcards_match_as_before() {
+        let mut seed = 0x0C00_C1E5_u64;
+        let mut random = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let (mut matched, total) = (0, 100_000);
+        for _ in 0..total {
+            let word = |random: &mut dyn FnMut(u64) -> u64, alphabet: &[&str], len| {
+                (0..random(len))
+                    .map(|_| alphabet[random(alphabet.len() as u64) as usize])
+                    .collect::<String>()
+            };
+            let pattern = word(&mut random, &["a", "b", "*", "é", "_"], 7);
+            let name = word(&mut random, &["a", "b", "é", "_"], 9);
+            let expected = matches_before(&pattern, &name);
+            assert_eq!(matches(&pattern, &name), expected, "{pattern:?} {name:?}");
+            matched += usize::from(expected);
+        }
+        assert!(matched > total / 20 && matched < total / 2, "{matched}");
+    }
+
+    #[test]
+    fn matching_is_linear_in_the_name() {
+        let n = 100_000;
+        let a = "a".repeat(n);
+        for (pattern, name, expected) in [
+            ("*a*a*a*a*a*b", a.clone(), false),
+            ("*a*a*a*a*a*b", a.clone() + "b", true),
+            ("*aaaaab*", a.clone(), false),
+            ("a*", a.clone(), true),
+            ("****", a.clone(), true),
+            ("*ab*ab*ab*c", "ab".repeat(n / 2), false),
+        ] {
+            STEPS.with(|s| s.set(0));
+            assert_eq!(matches(pattern, &name), expected, "{pattern}");
+            let steps = STEPS.with(Cell::get);
+            // Each byte of the name is matched against at most the longest literal run (plus one
+            // step for its star), and each star is stepped over.
+            let longest = pattern.split('*').map(str::len).max().unwrap_or(0) as u64;
+            let bound = (longest + 1) * (name.len() as u64 + 1) + pattern.len() as u64;
+            assert!(
+                steps <= bound,
+                "{pattern}: {steps} steps, more than {bound}"
+            );
+        }
+    }
 
     #[test]
     fn wildcards() {
