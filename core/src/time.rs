@@ -2,8 +2,15 @@
 //!
 //! Only the UTC form the widget writes (`2026-11-25T13:18:56.123Z`) is produced; reading also
 //! accepts it without milliseconds. Anything else reads as `None`, i.e. an invalid record.
+//!
+//! The range is 1970-01-01 to 9999-12-31: milliseconds since the epoch from 0 to [`MAX_MS`].
+//! Four-digit years end at 9999, and nothing the widget handles predates the epoch. Keeping
+//! both functions to this one range makes every timestamp `from_iso` accepts format back to
+//! itself, so two different receipts can never end up with the same timestamp.
 
 pub const DAY_MS: f64 = 86_400_000.0;
+/// 9999-12-31T23:59:59.999Z, the last instant the format can write.
+pub const MAX_MS: f64 = 253_402_300_799_999.0;
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -37,8 +44,13 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+///
+/// Only clock readings and sums of them come here (now, now + a lifetime), which lie well inside
+/// the range. Should anything else come (a clock set before 1970, NaN), it is clamped to the
+/// range's nearest end rather than written as a year the format cannot hold; `from_iso` never
+/// returns such a value, so no parsed timestamp reaches this clamp.
 pub fn to_iso(ms: f64) -> String {
-    let ms = ms.max(0.0) as i64;
+    let ms = ms.clamp(0.0, MAX_MS) as i64;
     let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
     let (y, m, d) = civil_from_days(days);
     let mut s = String::with_capacity(24);
@@ -66,7 +78,8 @@ fn push_padded(s: &mut String, value: i64, width: u32) {
     }
 }
 
-/// Parses what `to_iso` writes (milliseconds optional). `None` for anything else.
+/// Parses what `to_iso` writes (milliseconds optional). `None` for anything else, including
+/// dates before 1970 (which would otherwise be negative milliseconds, outside the range).
 pub fn from_iso(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     // Works on bytes, never slicing the str: no char-boundary panics on hostile input.
@@ -87,7 +100,8 @@ pub fn from_iso(s: &str) -> Option<f64> {
     };
     let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    let valid = (1..=12).contains(&mo)
+    let valid = y >= 1970
+        && (1..=12).contains(&mo)
         && d >= 1
         && d <= days_in_month(y, mo)
         && h < 24
@@ -135,5 +149,63 @@ mod tests {
         }
         assert!(from_iso("2024-02-29T00:00:00Z").is_some());
         assert!(from_iso("2023-02-29T00:00:00Z").is_none());
+    }
+
+    #[test]
+    fn nothing_before_1970_or_after_9999() {
+        for bad in [
+            "1969-12-31T23:59:59.999Z",
+            "1969-12-31T23:59:59Z",
+            "1900-01-01T00:00:00Z",
+            "0000-01-01T00:00:00.000Z",
+        ] {
+            assert_eq!(from_iso(bad), None, "{bad}");
+        }
+        assert_eq!(from_iso("1970-01-01T00:00:00.000Z"), Some(0.0));
+        assert_eq!(from_iso("9999-12-31T23:59:59.999Z"), Some(MAX_MS));
+        // Outside the range, to_iso writes the range's nearest end, never a wrapped year.
+        assert_eq!(to_iso(-1.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(to_iso(f64::NAN), "1970-01-01T00:00:00.000Z");
+        assert_eq!(to_iso(MAX_MS + 1.0), "9999-12-31T23:59:59.999Z");
+    }
+
+    /// Every accepted timestamp formats back to itself (with `.000` added when it had no
+    /// milliseconds), so no two accepted timestamps mean the same instant.
+    #[test]
+    fn every_accepted_timestamp_round_trips() {
+        let mut accepted = 0;
+        for year in (0..10_000)
+            .step_by(29)
+            .chain([1969, 1970, 2000, 2100, 9999])
+        {
+            for month in 0..=13 {
+                for day in [0, 1, 9, 28, 29, 30, 31, 32] {
+                    for time in [
+                        "00:00:00",
+                        "23:59:59.999",
+                        "12:34:56.789",
+                        "24:00:00",
+                        "00:60:00",
+                    ] {
+                        let s = format!("{year:04}-{month:02}-{day:02}T{time}Z");
+                        let Some(ms) = from_iso(&s) else { continue };
+                        let expected = if s.len() == 20 {
+                            s.replace('Z', ".000Z")
+                        } else {
+                            s
+                        };
+                        assert_eq!(to_iso(ms), expected);
+                        accepted += 1;
+                    }
+                }
+            }
+        }
+        assert!(accepted > 30_000, "{accepted}");
+        // And every day of the range, through to_iso and back.
+        let mut ms = 0.0;
+        while ms <= MAX_MS {
+            assert_eq!(from_iso(&to_iso(ms)), Some(ms), "{}", to_iso(ms));
+            ms += 3.0 * DAY_MS + 1_001.0;
+        }
     }
 }
