@@ -151,6 +151,10 @@ pub struct Parsed {
 /// its field path.
 enum Shape {
     Str,
+    /// A string with more than spaces in it.
+    Name,
+    /// A name, or the object it is short for: `"_ga"` means `{ "name": "_ga" }`.
+    NameOr(&'static Shape),
     Bool,
     Uint,
     /// Known fields: (name, shape, required). Any other field is an error (a typo is reported,
@@ -162,7 +166,7 @@ enum Shape {
 }
 
 const COOKIE: Shape = Shape::Obj(&[
-    ("name", Shape::Str, true),
+    ("name", Shape::Name, true),
     ("purpose", Shape::Str, false),
     ("duration", Shape::Str, false),
     ("party", Shape::Str, false),
@@ -174,7 +178,7 @@ const SERVICE: Shape = Shape::Obj(&[
     ("provider", Shape::Str, false),
     ("purpose", Shape::Str, false),
     ("privacyPolicyUrl", Shape::Str, false),
-    ("cookies", Shape::List(&COOKIE), false),
+    ("cookies", Shape::List(&Shape::NameOr(&COOKIE)), false),
     ("localStorage", Shape::List(&Shape::Str), false),
 ]);
 const CATEGORY: Shape = Shape::Obj(&[
@@ -232,7 +236,8 @@ const CONFIG: Shape = Shape::Obj(&[
 impl Shape {
     fn describe(&self) -> &'static str {
         match self {
-            Shape::Str => "a string",
+            Shape::Str | Shape::Name => "a string",
+            Shape::NameOr(_) => "a string or an object",
             Shape::Bool => "true or false",
             Shape::Uint => "a whole number from 0",
             Shape::Obj(_) | Shape::Map(_) => "an object",
@@ -244,7 +249,14 @@ impl Shape {
 /// Checks `v` against `shape`; `null` counts as absent.
 fn check(v: &Value, shape: &Shape, path: &str) -> Result<(), ConfigError> {
     match (shape, v) {
+        // In a list, where NameOr is used, null would stand for nothing.
+        (Shape::NameOr(_), Value::Null) => Err(expected(path, shape.describe(), v)),
         (_, Value::Null) | (Shape::Str, Value::Str(_)) | (Shape::Bool, Value::Bool(_)) => Ok(()),
+        (Shape::Name | Shape::NameOr(_), Value::Str(s)) if s.trim().is_empty() => {
+            Err(error(path, "must not be empty"))
+        }
+        (Shape::Name | Shape::NameOr(_), Value::Str(_)) => Ok(()),
+        (Shape::NameOr(object), Value::Obj(_)) => check(v, object, path),
         (Shape::Uint, Value::Int(n)) if (0..=i64::from(u32::MAX)).contains(n) => Ok(()),
         (Shape::Obj(fields), Value::Obj(entries)) => {
             for (key, value) in entries {
@@ -378,12 +390,6 @@ impl Config {
                     service.privacy_policy_url.as_deref(),
                     &join(&spath, "privacyPolicyUrl"),
                 )?;
-                for (k, cookie) in service.cookies.iter().enumerate() {
-                    if cookie.name.trim().is_empty() {
-                        let cpath = index(&join(&spath, "cookies"), k);
-                        return Err(error(&join(&cpath, "name"), "must not be empty"));
-                    }
-                }
             }
         }
         check_url(self.privacy_policy_url.as_deref(), "privacyPolicyUrl")?;
@@ -507,9 +513,13 @@ impl Service {
 }
 
 impl CookieInfo {
+    /// Reads `"_ga"` or `{ "name": "_ga", … }`.
     fn read(v: &Value) -> CookieInfo {
         CookieInfo {
-            name: text(v, "name").unwrap_or_default(),
+            name: match v {
+                Value::Str(name) => name.clone(),
+                _ => text(v, "name").unwrap_or_default(),
+            },
             purpose: text(v, "purpose"),
             duration: text(v, "duration"),
             party: text(v, "party"),
@@ -740,5 +750,66 @@ mod tests {
         assert!(e.message.contains("language tag"), "{}", e.message);
         parse(r#"{"categories":[{"id":"a"}],"lang":"pt-BR","texts":{"pt-BR":{"settings":"x"}}}"#)
             .unwrap();
+    }
+
+    #[test]
+    fn cookies_may_be_plain_names() {
+        let c = parse(
+            r#"{"categories":[{"id":"a","services":[{"id":"ga",
+                "cookies":["_ga",{"name":"_gid","duration":"1 day"},"_ga_*"]}]}]}"#,
+        )
+        .unwrap()
+        .config;
+        let cookies = &c.categories[0].services[0].cookies;
+        let names: Vec<&str> = cookies.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["_ga", "_gid", "_ga_*"]);
+        assert_eq!(cookies[0].duration, None);
+        assert_eq!(cookies[1].duration.as_deref(), Some("1 day"));
+
+        let service = |cookies: &str| {
+            parse(&format!(
+                r#"{{"categories":[{{"id":"n"}},{{"id":"a","services":[{{"id":"s","cookies":{cookies}}}]}}]}}"#
+            ))
+            .unwrap_err()
+        };
+        for (cookies, path, message) in [
+            (r#"["_ga","_gid"," "]"#, "", "must not be empty"),
+            (r#"["_ga","_gid",""]"#, "", "must not be empty"),
+            (
+                r#"["_ga","_gid",7]"#,
+                "",
+                "expected a string or an object, found a number",
+            ),
+            (
+                r#"["_ga","_gid",null]"#,
+                "",
+                "expected a string or an object, found null",
+            ),
+            (
+                r#"["_ga","_gid",["_x"]]"#,
+                "",
+                "expected a string or an object, found an array",
+            ),
+            (
+                r#"["_ga","_gid",{"name":""}]"#,
+                ".name",
+                "must not be empty",
+            ),
+            (r#"["_ga","_gid",{"name":null}]"#, ".name", "is missing"),
+            (r#"["_ga","_gid",{"path":"/"}]"#, ".name", "is missing"),
+            (
+                r#"["_ga","_gid",{"name":"x","nme":"y"}]"#,
+                ".nme",
+                "unknown field",
+            ),
+        ] {
+            let e = service(cookies);
+            assert_eq!(
+                e.path,
+                format!("categories[1].services[0].cookies[2]{path}"),
+                "{cookies}"
+            );
+            assert!(e.message.starts_with(message), "{cookies}: {e}");
+        }
     }
 }
