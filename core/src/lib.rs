@@ -30,7 +30,8 @@ pub mod time;
 
 #[cfg(feature = "exports")]
 pub mod activate;
-#[cfg(target_arch = "wasm32")]
+// Natively too under test, where its logic runs on an arena (alloc.rs).
+#[cfg(any(target_arch = "wasm32", test))]
 pub mod alloc;
 /// Every wasm that links the core (its own and the UI's) uses this allocator instead of dlmalloc.
 #[cfg(target_arch = "wasm32")]
