@@ -576,6 +576,20 @@ mod tests {
     }
 
     #[test]
+    fn the_key_check_sorts_and_finds_every_repeat() {
+        let mut rng = Rng(7);
+        for len in 0..200 {
+            let words: Vec<String> = (0..len)
+                .map(|_| rng.below(3 * len + 1).to_string())
+                .collect();
+            let mut keys: Vec<&str> = words.iter().map(String::as_str).collect();
+            let repeats = (0..len).any(|i| words[..i].contains(&words[i]));
+            assert_eq!(repeated_key(&mut keys), repeats, "{words:?}");
+            assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+        }
+    }
+
+    #[test]
     fn a_duplicate_key_is_reported_with_its_object() {
         assert_eq!(
             parse(r#"{"a":1,"b":2,"a":3}"#),
