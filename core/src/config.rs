@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::formats;
 use crate::json::{self, Value};
+use crate::record::MAX_CATEGORIES;
 use crate::texts::Texts;
 
 /// Consent is asked again after this many days unless the config says otherwise (about six months).
@@ -374,9 +375,20 @@ impl Config {
         if self.categories.is_empty() {
             return Err(error("categories", "must list at least one category"));
         }
+        // A record lists every category, and holds at most MAX_CATEGORIES; the same bound for a
+        // category's services keeps every check below small whatever the config's size.
+        if self.categories.len() > MAX_CATEGORIES {
+            return Err(error("categories", "must list at most 64 categories"));
+        }
         for (i, category) in self.categories.iter().enumerate() {
             let path = index("categories", i);
             check_id(&category.id, &join(&path, "id"))?;
+            if category.services.len() > MAX_CATEGORIES {
+                return Err(error(
+                    &join(&path, "services"),
+                    "must list at most 64 services",
+                ));
+            }
             if self.categories[..i].iter().any(|c| c.id == category.id) {
                 return Err(error(&join(&path, "id"), "duplicate category id"));
             }
@@ -811,5 +823,24 @@ mod tests {
             );
             assert!(e.message.starts_with(message), "{cookies}: {e}");
         }
+    }
+
+    #[test]
+    fn at_most_64_categories_and_64_services_each() {
+        let ids = |n: usize, prefix: &str| {
+            (0..n)
+                .map(|i| format!(r#"{{"id":"{prefix}{i}"}}"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        parse(&format!(r#"{{"categories":[{}]}}"#, ids(64, "c"))).unwrap();
+        let e = parse(&format!(r#"{{"categories":[{}]}}"#, ids(65, "c"))).unwrap_err();
+        assert_eq!(e.path, "categories");
+        let e = parse(&format!(
+            r#"{{"categories":[{{"id":"a","services":[{}]}}]}}"#,
+            ids(65, "s")
+        ))
+        .unwrap_err();
+        assert_eq!(e.path, "categories[0].services");
     }
 }

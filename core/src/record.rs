@@ -229,10 +229,16 @@ fn check_order(given: f64, updated: f64, expires: f64) -> Result<(), String> {
         ));
     }
     if given > updated {
-        return Err(at("givenAt", "is later than updatedAt (timestamps out of order)"));
+        return Err(at(
+            "givenAt",
+            "is later than updatedAt (timestamps out of order)",
+        ));
     }
     if updated > expires {
-        return Err(at("updatedAt", "is later than expiresAt (timestamps out of order)"));
+        return Err(at(
+            "updatedAt",
+            "is later than expiresAt (timestamps out of order)",
+        ));
     }
     Ok(())
 }
