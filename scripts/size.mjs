@@ -10,7 +10,7 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // Budgets sit just above today's figures. The targets (issue 7: at most 10 KB for a returning
 // visitor, 60 KB for a first visit) are below them: a Yew banner alone is 44 KB (`--floor`,
 // make size-floor), and README "Size" says what meeting them would take.
-const BUDGET = { returning: 36.875 * 1024, first: 110 * 1024 };
+const BUDGET = { returning: 40.5 * 1024, first: 114.75 * 1024 };
 const TARGET = { returning: 10 * 1024, first: 60 * 1024 };
 
 const brotli = (path) =>
