@@ -24,7 +24,7 @@ struct Widget {
     /// The config as JSON, handed to the UI and to `optin.config()`.
     config_json: String,
     lang: String,
-    /// Shared so that storage is read and written after the state is let go (see `update`).
+    /// Shared so that storage is read and written after the state is let go (`Change::apply`).
     store: Rc<Store>,
     stored: Stored,
     /// Allowed for this page view only (a placeholder's "Load content"): `cat` or `cat/svc`.
@@ -98,7 +98,7 @@ pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     };
     let first_start = WIDGET
         .with(|w| w.try_borrow_mut().map(|mut w| w.replace(widget).is_none()))
-        .map_err(|_| busy())?;
+        .map_err(|_| JsValue::from_str("optin: started again from inside its own work; ignored"))?;
     // With a stored choice, granted scripts must not wait; without one nothing is granted, and
     // the walk (placeholders only) can wait a task rather than lengthen the one showing the banner.
     apply(if ask { When::NextTask } else { When::Now });
