@@ -1,7 +1,8 @@
-//! The HTTP side: routes, CORS, status codes, and the tiny_http server with its worker threads.
+//! The HTTP decisions: routes, CORS, status codes.
 //!
 //! `handle` is the whole request-to-reply decision, free of sockets, so every status code is
-//! unit-tested against an in-memory store; `start` wires it to tiny_http. The order of checks
+//! unit-tested against an in-memory store; `server.rs` wires its two halves (`decide` on the
+//! request head, `finish` once the body is read) to axum. The order of checks
 //! is deliberate: the Origin is judged before anything is read, the declared length before the
 //! body, and the store is touched only by a receipt that passed every check, so a 4xx never
 //! stores anything. Nothing about the sender (address, user agent) is kept or logged.
@@ -10,18 +11,14 @@ use crate::receipt::{self, Receipt};
 use crate::store::{Inserted, ReceiptStore};
 use crate::time;
 use std::io::Read;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-use std::time::Instant;
+use std::sync::{Mutex, MutexGuard};
 
 /// Largest accepted body, in bytes.
 pub const MAX_BODY: usize = 8 * 1024;
 /// How long browsers may cache a preflight answer (Chromium caps it at 2 hours).
 const PREFLIGHT_MAX_AGE: &str = "7200";
 
-/// The store shared by the worker threads.
+/// The store shared by the requests (one writer at a time).
 pub type SharedStore = Mutex<Box<dyn ReceiptStore>>;
 
 /// The origins allowed to send receipts from a browser (`--origin`).
@@ -109,11 +106,47 @@ impl Reply {
     }
 }
 
+/// What `decide` leaves to do: either the reply is known from the request head alone, or the
+/// body must be read (at most `MAX_BODY + 1` bytes) and given to `finish`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    Reply(Reply),
+    ReadBody,
+}
+
+/// The body of a request that `decide` asked for, as the server read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// Everything that arrived (more than `MAX_BODY` bytes is refused with 413).
+    Bytes(Vec<u8>),
+    /// More than `MAX_BODY` bytes arrived; reading stopped there.
+    TooLarge,
+    /// The body could not be read (the message says why).
+    Failed(String),
+}
+
 /// Decides the reply to one request. `body` is read only for a POST that passed the header
-/// checks, and never past `MAX_BODY + 1` bytes.
+/// checks, and never past `MAX_BODY + 1` bytes. The server does the same in two steps, `decide`
+/// then (reading the body asynchronously) `finish`; this is both, for callers with a `Read`.
 pub fn handle(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: &Origins) -> Reply {
+    match decide(req, origins) {
+        Decision::Reply(reply) => reply,
+        Decision::ReadBody => {
+            let mut bytes = Vec::with_capacity(req.content_length.unwrap_or(1024).min(MAX_BODY));
+            let body = match body.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes) {
+                Ok(_) => Body::Bytes(bytes),
+                Err(e) => Body::Failed(e.to_string()),
+            };
+            finish(req, body, store, origins)
+        }
+    }
+}
+
+/// Everything that can be decided from the request head: routes, methods, the Origin, the
+/// content type and encoding, the declared length.
+pub fn decide(req: &Request, origins: &Origins) -> Decision {
     let path = req.path.split('?').next().unwrap_or_default();
-    match path {
+    let reply = match path {
         "/health" => match req.method {
             "GET" | "HEAD" => Reply {
                 status: 200,
@@ -126,7 +159,10 @@ pub fn handle(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: 
         },
         "/receipts" => {
             let reply = match req.method {
-                "POST" => receive(req, body, store, origins),
+                "POST" => match check_head(req, origins) {
+                    Some(refusal) => refusal,
+                    None => return Decision::ReadBody,
+                },
                 "OPTIONS" => preflight(req, origins),
                 _ => Reply::error(405, format!("{} is not allowed on /receipts", req.method))
                     .header("Allow", "OPTIONS, POST"),
@@ -134,7 +170,15 @@ pub fn handle(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: 
             cors(reply, req.origin, origins)
         }
         _ => Reply::error(404, "no such path (POST /receipts, GET /health)"),
-    }
+    };
+    Decision::Reply(reply)
+}
+
+/// The reply to a POST that `decide` answered with `ReadBody`, once its body is read: the body
+/// is checked and, only if it is a good receipt, stored (committed before this returns).
+/// Blocking (the store's commit waits for the disk).
+pub fn finish(req: &Request, body: Body, store: &SharedStore, origins: &Origins) -> Reply {
+    cors(receive(req, body, store), req.origin, origins)
 }
 
 /// Adds `Access-Control-Allow-Origin` for an allowed origin; `Vary: Origin` always, since the
@@ -191,41 +235,47 @@ fn content_type_ok(value: Option<&str>) -> bool {
         })
 }
 
-fn receive(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: &Origins) -> Reply {
+/// The header checks of a POST, in order; `None` if the body is to be read.
+fn check_head(req: &Request, origins: &Origins) -> Option<Reply> {
     if let Some(origin) = req.origin {
         if !origins.allows(origin) {
-            return not_allowed(origin);
+            return Some(not_allowed(origin));
         }
     }
     if let Some(enc) = req
         .content_encoding
         .filter(|e| !e.trim().eq_ignore_ascii_case("identity"))
     {
-        return Reply::error(
+        return Some(Reply::error(
             415,
             format!("Content-Encoding {enc:?} is not supported: send the receipt uncompressed"),
-        );
+        ));
     }
     if !content_type_ok(req.content_type) {
-        return Reply::error(
+        return Some(Reply::error(
             415,
             format!(
                 "Content-Type must be application/json or text/plain (UTF-8), not {:?}",
                 req.content_type.unwrap_or("")
             ),
-        );
+        ));
     }
-    let too_large = || Reply::error(413, format!("the body is larger than {MAX_BODY} bytes"));
     if req.content_length.is_some_and(|n| n > MAX_BODY) {
-        return too_large();
+        return Some(too_large());
     }
-    let mut bytes = Vec::with_capacity(req.content_length.unwrap_or(1024).min(MAX_BODY));
-    if let Err(e) = body.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes) {
-        return Reply::error(400, format!("the body could not be read: {e}"));
-    }
-    if bytes.len() > MAX_BODY {
-        return too_large();
-    }
+    None
+}
+
+fn too_large() -> Reply {
+    Reply::error(413, format!("the body is larger than {MAX_BODY} bytes"))
+}
+
+fn receive(req: &Request, body: Body, store: &SharedStore) -> Reply {
+    let bytes = match body {
+        Body::Bytes(bytes) if bytes.len() <= MAX_BODY => bytes,
+        Body::Bytes(_) | Body::TooLarge => return too_large(),
+        Body::Failed(e) => return Reply::error(400, format!("the body could not be read: {e}")),
+    };
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return Reply::error(400, "the body is not UTF-8 text");
     };
@@ -269,171 +319,8 @@ fn lock(store: &SharedStore) -> MutexGuard<'_, Box<dyn ReceiptStore>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// A running server: its address, and its worker threads.
-pub struct Running {
-    server: Arc<tiny_http::Server>,
-    addr: SocketAddr,
-    workers: Vec<JoinHandle<Result<(), String>>>,
-    stopping: Arc<AtomicBool>,
-}
-
-impl Running {
-    /// The address actually bound (useful with port 0).
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Serves until the listener fails (then `Err`, so a supervisor can restart the process).
-    pub fn wait(self) -> Result<(), String> {
-        let mut result = Ok(());
-        for worker in self.workers {
-            let outcome = worker
-                .join()
-                .unwrap_or_else(|_| Err("a worker thread panicked".into()));
-            result = result.and(outcome);
-        }
-        result
-    }
-
-    /// Lets the workers finish the requests they hold, then stops them.
-    pub fn stop(self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        for _ in 0..self.workers.len() {
-            self.server.unblock();
-        }
-        for worker in self.workers {
-            let _ = worker.join();
-        }
-    }
-}
-
-/// Binds `listen` (e.g. `127.0.0.1:8787`, port 0 for any) and serves with `workers` threads.
-pub fn start(
-    listen: &str,
-    store: Box<dyn ReceiptStore>,
-    origins: Origins,
-    workers: usize,
-) -> Result<Running, String> {
-    let server =
-        tiny_http::Server::http(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| format!("{listen} is not an IP address"))?;
-    let server = Arc::new(server);
-    let store = Arc::new(Mutex::new(store));
-    let origins = Arc::new(origins);
-    let stopping = Arc::new(AtomicBool::new(false));
-    let workers = workers.max(1);
-    let handles = (0..workers)
-        .map(|i| {
-            let (server, store, origins, stopping) = (
-                server.clone(),
-                store.clone(),
-                origins.clone(),
-                stopping.clone(),
-            );
-            std::thread::Builder::new()
-                .name(format!("receiver-{i}"))
-                .spawn(move || work(&server, &store, &origins, &stopping, workers))
-                .map_err(|e| format!("cannot start a worker thread: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Running {
-        server,
-        addr,
-        workers: handles,
-        stopping,
-    })
-}
-
-fn work(
-    server: &tiny_http::Server,
-    store: &SharedStore,
-    origins: &Origins,
-    stopping: &AtomicBool,
-    workers: usize,
-) -> Result<(), String> {
-    loop {
-        match server.recv() {
-            Ok(rq) => serve_one(rq, store, origins),
-            Err(_) if stopping.load(Ordering::SeqCst) => return Ok(()),
-            Err(e) => {
-                // tiny_http's accept loop has ended: no request will come any more.
-                stopping.store(true, Ordering::SeqCst);
-                for _ in 0..workers {
-                    server.unblock();
-                }
-                return Err(format!("the listener failed: {e}"));
-            }
-        }
-    }
-}
-
-fn header<'a>(rq: &'a tiny_http::Request, name: &'static str) -> Option<&'a str> {
-    rq.headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
-}
-
-fn serve_one(mut rq: tiny_http::Request, store: &SharedStore, origins: &Origins) {
-    let started = Instant::now();
-    let method = rq.method().as_str().to_owned();
-    let path = rq.url().to_owned();
-    let origin = header(&rq, "Origin").map(str::to_owned);
-    let content_type = header(&rq, "Content-Type").map(str::to_owned);
-    let content_encoding = header(&rq, "Content-Encoding").map(str::to_owned);
-    let req = Request {
-        method: &method,
-        path: &path,
-        origin: origin.as_deref(),
-        content_type: content_type.as_deref(),
-        content_encoding: content_encoding.as_deref(),
-        content_length: rq.body_length(),
-    };
-    let reply = handle(&req, rq.as_reader(), store, origins);
-    log(&req, &reply, started);
-    let mut response = tiny_http::Response::from_data(reply.body.into_bytes())
-        .with_status_code(reply.status)
-        .with_header(header_line("Cache-Control", "no-store"))
-        .with_header(header_line("X-Content-Type-Options", "nosniff"));
-    for (name, value) in &reply.headers {
-        response.add_header(header_line(name, value));
-    }
-    // A client that went away is not the server's problem.
-    let _ = rq.respond(response);
-}
-
-fn header_line(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|()| tiny_http::Header::from_bytes("X-Invalid", "").expect("valid header"))
-}
-
-/// One line per request on stderr: time, method, path, status, duration, origin, and the
-/// reason of a 4xx/5xx. Never the sender's address or user agent.
-fn log(req: &Request, reply: &Reply, started: Instant) {
-    let mut line = format!(
-        "{} {} {} {} {:.1}ms",
-        time::format_iso(time::now_ms()),
-        printable(req.method, 16),
-        printable(req.path, 200),
-        reply.status,
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    if let Some(origin) = req.origin {
-        line.push_str(" origin=");
-        line.push_str(&printable(origin, 200));
-    }
-    if let Some(error) = &reply.error {
-        line.push_str(": ");
-        line.push_str(&printable(error, 300));
-    }
-    eprintln!("{line}");
-}
-
 /// At most `max` characters, control characters escaped: a log line stays one line.
-fn printable(s: &str, max: usize) -> String {
+pub(crate) fn printable(s: &str, max: usize) -> String {
     let mut out = String::new();
     for c in s.chars().take(max) {
         if c.is_control() {

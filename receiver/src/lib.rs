@@ -3,15 +3,18 @@
 //!
 //! `receipt` reads a receipt with optin-core's own rules (the widget writes it with the same
 //! code), `store` keeps receipts durably behind the `ReceiptStore` trait (SQLite today), `http`
-//! serves `POST /receipts` with CORS for the configured origins, and `main.rs` is the command
-//! line. `time` adds the clock to the core's timestamps. See README.md for the schema, status
-//! codes and deployment.
+//! decides the reply to each request (routes, CORS for the configured origins, status codes),
+//! `server` carries requests to it over axum on tokio with the limits that keep it up, and
+//! `main.rs` is the command line. `time` adds the clock to the core's timestamps. See README.md
+//! for the schema, status codes, limits and deployment.
 
 pub mod http;
 pub mod receipt;
+pub mod server;
 pub mod store;
 pub mod time;
 
-pub use http::{start, Origins, Running};
+pub use http::Origins;
 pub use receipt::Receipt;
+pub use server::{start, Limits, Running};
 pub use store::{Inserted, ReceiptStore, SqliteStore, StoreError};

@@ -1,31 +1,45 @@
-//! The `optin-receiver` command: reads the flags, opens the SQLite store, serves until the
-//! listener fails. Every rule lives in the library; this file only wires it.
+//! The `optin-receiver` command: reads the flags, opens the SQLite store, serves until SIGTERM
+//! or SIGINT. Every rule lives in the library; this file only wires it.
 
-use optin_receiver::{start, Origins, ReceiptStore, SqliteStore};
+use optin_receiver::{start, Limits, Origins, ReceiptStore, SqliteStore};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 const HELP: &str = "\
 optin-receiver: stores optin consent receipts (POST /receipts) in SQLite.
 
-usage: optin-receiver [--listen ADDR] [--db FILE] [--origin ORIGIN]... [--workers N]
+usage: optin-receiver [--listen ADDR] [--db FILE] [--origin ORIGIN]... [OPTIONS]
 
   --listen ADDR    address and port to listen on (default 127.0.0.1:8787; port 0 picks one)
   --db FILE        SQLite database, created if missing (default receipts.sqlite)
   --origin ORIGIN  a site allowed to send receipts from the browser, e.g. https://example.com;
                    repeat for several. Requests with another Origin get 403; requests without
                    an Origin header (curl, server to server) are accepted.
-  --workers N      request threads (default 4)
+  --workers N      runtime threads (default 4)
+
+limits (times in seconds, fractions allowed):
+  --request-timeout S   a whole request, body included, within S, else 408 (default 10)
+  --idle-timeout S      close a connection with no request in progress that moved no byte
+                        for S (default 30)
+  --header-timeout S    the request line and headers within S of waiting for them, else
+                        close; so also the longest wait for a (next) request (default 10)
+  --max-header-bytes N  request line and headers at most N bytes, else 431 (default 16384)
+  --max-requests N      requests in progress at once; more wait (default 64)
+  --max-connections N   open connections; at the cap no more are accepted (default 512;
+                        keep it below `ulimit -n`)
+
   -h, --help       this text
   -V, --version    the version
 
-Logs one line per request on stderr. Put it behind your TLS reverse proxy (see README.md).";
+Logs one line per request on stderr; SIGTERM or SIGINT stops it gracefully. Put it behind your
+TLS reverse proxy (see README.md).";
 
 struct Args {
     listen: String,
     db: PathBuf,
     origins: Vec<String>,
-    workers: usize,
+    limits: Limits,
 }
 
 enum Command {
@@ -39,7 +53,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         listen: "127.0.0.1:8787".into(),
         db: PathBuf::from("receipts.sqlite"),
         origins: Vec::new(),
-        workers: 4,
+        limits: Limits::default(),
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -58,13 +72,16 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--listen" => parsed.listen = value()?,
             "--db" => parsed.db = PathBuf::from(value()?),
             "--origin" => parsed.origins.push(value()?),
-            "--workers" => {
-                let v = value()?;
-                parsed.workers = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=64).contains(n))
-                    .ok_or_else(|| format!("--workers {v:?} is not a number from 1 to 64"))?;
+            "--workers" => parsed.limits.workers = number(&flag, &value()?, 1, 64)?,
+            "--request-timeout" => parsed.limits.request_timeout = seconds(&flag, &value()?)?,
+            "--idle-timeout" => parsed.limits.idle_timeout = seconds(&flag, &value()?)?,
+            "--header-timeout" => parsed.limits.header_timeout = seconds(&flag, &value()?)?,
+            "--max-header-bytes" => {
+                parsed.limits.max_header_bytes = number(&flag, &value()?, 1024, 1 << 20)?
+            }
+            "--max-requests" => parsed.limits.max_requests = number(&flag, &value()?, 1, 100_000)?,
+            "--max-connections" => {
+                parsed.limits.max_connections = number(&flag, &value()?, 1, 1_000_000)?
             }
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
@@ -72,11 +89,32 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
     Ok(Command::Run(parsed))
 }
 
+fn number(flag: &str, v: &str, min: usize, max: usize) -> Result<usize, String> {
+    v.parse()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| format!("{flag} {v:?} is not a number from {min} to {max}"))
+}
+
+fn seconds(flag: &str, v: &str) -> Result<Duration, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.001 && *s <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{flag} {v:?} is not a number of seconds from 0.001 to 86400"))
+}
+
 fn run(args: Args) -> Result<(), String> {
+    // One line per request on stderr (the startup line below stays plain, for scripts).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
     let origins = Origins::parse(&args.origins)?;
     let store = SqliteStore::open(&args.db).map_err(|e| e.to_string())?;
     let stored = store.count().map_err(|e| e.to_string())?;
-    let running = start(&args.listen, Box::new(store), origins.clone(), args.workers)?;
+    let mut running = start(&args.listen, Box::new(store), origins.clone(), args.limits)?;
+    running.catch_signals()?;
     let allowed = if origins.as_slice().is_empty() {
         "none (only requests without an Origin header are accepted)".to_owned()
     } else {
@@ -93,7 +131,7 @@ fn run(args: Args) -> Result<(), String> {
              behind a TLS reverse proxy that caps bodies at 8 KiB (README.md \"Deployment\")"
         );
     }
-    running.wait()
+    running.run_until_signal()
 }
 
 fn main() -> ExitCode {
@@ -133,7 +171,9 @@ mod tests {
         let Ok(Command::Run(a)) = parse(&[]) else {
             panic!()
         };
-        assert_eq!((a.listen.as_str(), a.workers), ("127.0.0.1:8787", 4));
+        assert_eq!(a.listen.as_str(), "127.0.0.1:8787");
+        assert_eq!(a.limits, Limits::default());
+        assert_eq!(a.limits.workers, 4);
         assert_eq!(a.db, PathBuf::from("receipts.sqlite"));
         let Ok(Command::Run(a)) = parse(&[
             "--listen=127.0.0.1:0",
@@ -144,13 +184,35 @@ mod tests {
             "--origin=https://b.example",
             "--workers",
             "2",
+            "--request-timeout",
+            "2.5",
+            "--idle-timeout=1",
+            "--header-timeout",
+            "0.5",
+            "--max-header-bytes",
+            "4096",
+            "--max-requests",
+            "3",
+            "--max-connections",
+            "40",
         ]) else {
             panic!()
         };
         assert_eq!(a.listen, "127.0.0.1:0");
         assert_eq!(a.db, PathBuf::from("x.sqlite"));
         assert_eq!(a.origins, ["https://a.example", "https://b.example"]);
-        assert_eq!(a.workers, 2);
+        assert_eq!(
+            a.limits,
+            Limits {
+                workers: 2,
+                request_timeout: Duration::from_millis(2500),
+                idle_timeout: Duration::from_secs(1),
+                header_timeout: Duration::from_millis(500),
+                max_header_bytes: 4096,
+                max_requests: 3,
+                max_connections: 40,
+            }
+        );
         assert!(matches!(parse(&["--help"]), Ok(Command::Help)));
         assert!(matches!(parse(&["-V"]), Ok(Command::Version)));
     }
@@ -166,6 +228,18 @@ mod tests {
         assert_eq!(
             err(&["--workers", "0"]),
             "--workers \"0\" is not a number from 1 to 64"
+        );
+        assert_eq!(
+            err(&["--idle-timeout", "0"]),
+            "--idle-timeout \"0\" is not a number of seconds from 0.001 to 86400"
+        );
+        assert_eq!(
+            err(&["--request-timeout", "soon"]),
+            "--request-timeout \"soon\" is not a number of seconds from 0.001 to 86400"
+        );
+        assert_eq!(
+            err(&["--max-header-bytes", "100"]),
+            "--max-header-bytes \"100\" is not a number from 1024 to 1048576"
         );
     }
 }

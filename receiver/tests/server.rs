@@ -4,8 +4,11 @@
 mod common;
 
 use common::*;
-use optin_receiver::{start, Origins, Running, SqliteStore};
-use std::net::SocketAddr;
+use optin_receiver::{start, Limits, Origins, Running, SqliteStore};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
 
 struct Server {
     running: Option<Running>,
@@ -18,7 +21,8 @@ impl Server {
         let scratch = Scratch::new("server");
         let store = SqliteStore::open(&scratch.path("receipts.sqlite")).expect("store");
         let origins = Origins::parse(&[SITE, "https://example.com"]).unwrap();
-        let running = start("127.0.0.1:0", Box::new(store), origins, 4).expect("start");
+        let running =
+            start("127.0.0.1:0", Box::new(store), origins, Limits::default()).expect("start");
         let addr = running.addr();
         assert!(addr.ip().is_loopback() && addr.port() != 0);
         Server {
@@ -186,7 +190,7 @@ fn enforces_the_body_limit() {
 #[test]
 fn huge_declared_length_does_not_kill_the_server() {
     // tiny_http 0.12.0 allocated the declared remainder when dropping an unread body: this
-    // request aborted the process (see vendor/tiny_http/VENDORED.md).
+    // request aborted the process of an earlier receiver.
     let s = Server::start();
     let r = {
         let mut c = Conn::open(s.addr).unwrap();
@@ -199,7 +203,7 @@ fn huge_declared_length_does_not_kill_the_server() {
             ],
             b"{}",
         );
-        drop(c); // the server drains what is left until the connection closes
+        drop(c); // the server does not wait for the rest: it answers and closes
         r.unwrap()
     };
     assert_eq!(r.status, 413);
@@ -324,4 +328,39 @@ fn never_stores_the_senders_address_or_user_agent() {
     for secret in ["SecretAgent", "203.0.113.77", "203.0.113.78"] {
         assert!(!text.contains(secret), "{secret} was stored");
     }
+}
+
+#[test]
+fn stop_finishes_the_requests_in_progress() {
+    let mut s = Server::start();
+    let body = receipt(&uuid(60));
+    let (first, rest) = body.split_at(40);
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        c,
+        "POST /receipts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    // An idle keep-alive connection: closed at once by the shutdown.
+    let mut idle = Conn::open(s.addr).unwrap();
+    assert_eq!(idle.send("GET", "/health", &[], b"").unwrap().status, 200);
+    thread::sleep(Duration::from_millis(200));
+    let running = s.running.take().unwrap();
+    let started = Instant::now();
+    let stopper = thread::spawn(move || running.stop());
+    thread::sleep(Duration::from_millis(300));
+    // No new connection is accepted, and the idle one was closed.
+    assert!(TcpStream::connect_timeout(&s.addr, Duration::from_secs(1)).is_err());
+    assert!(idle.send("GET", "/health", &[], b"").is_err());
+    // The request in progress still gets its answer, and is stored.
+    c.write_all(rest.as_bytes()).unwrap();
+    let mut reply = String::new();
+    let _ = c.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 201"), "{reply:?}");
+    stopper.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(s.count(), 1);
 }

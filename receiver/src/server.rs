@@ -1,0 +1,633 @@
+//! The server: axum on tokio, hyper's HTTP/1.1 parser, and the limits that keep it up whatever a
+//! client sends.
+//!
+//! `http.rs` decides every reply; this file only carries requests to it and replies back:
+//!
+//! - the accept loop takes a connection only while fewer than `max_connections` are open (at the
+//!   cap it waits, and the kernel's backlog holds the rest), and survives accept errors such as
+//!   running out of file descriptors (logged, a short pause, then on);
+//! - hyper parses each request (strict `Content-Length`, at most `max_header_bytes` of request
+//!   line and headers, the whole head within `header_timeout` of waiting for it), and a
+//!   connection that moved no byte for `idle_timeout` with no request in progress is closed;
+//! - the tower layers: `request_timeout` for the whole request, body included (then `408` and
+//!   the connection is closed), and at most `max_requests` requests in progress at once;
+//! - the body is read asynchronously, at most `MAX_BODY + 1` bytes, and the store is called on
+//!   tokio's blocking pool, so a commit waiting for the disk never holds up the runtime;
+//! - one log line per request (method, path, status, duration, Origin, the reason of a refusal),
+//!   never the client's address, user agent or body;
+//! - on shutdown it stops accepting, lets the requests in progress finish (up to
+//!   `request_timeout`), then closes the store.
+
+use crate::http::{self, Body, Decision, Origins, Reply, SharedStore, MAX_BODY};
+use crate::store::ReceiptStore;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tower::ServiceExt;
+
+/// The server's limits; `Limits::default()` is what the command line uses without flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Runtime worker threads (`--workers`).
+    pub workers: usize,
+    /// A whole request, body included, must arrive and be answered within this (`408` after).
+    pub request_timeout: Duration,
+    /// A connection that moved no byte for this long, with no request in progress, is closed.
+    pub idle_timeout: Duration,
+    /// The request line and headers must arrive within this, counted from the moment the
+    /// connection waits for them (hyper's timer), or the connection is closed: so this is also
+    /// how long a new or kept-alive connection may wait for its (next) request.
+    pub header_timeout: Duration,
+    /// Largest request line plus headers, in bytes (`431` above it).
+    pub max_header_bytes: usize,
+    /// Requests in progress at once; more wait (within their `request_timeout`).
+    pub max_requests: usize,
+    /// Open connections; at the cap, no more are accepted until one closes.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            workers: 4,
+            request_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_requests: 64,
+            max_connections: 512,
+        }
+    }
+}
+
+/// What every request needs.
+struct App {
+    store: Arc<SharedStore>,
+    origins: Origins,
+    limits: Limits,
+}
+
+/// A running server: its address, its runtime, and the way to stop it.
+pub struct Running {
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Running {
+    /// The address actually bound (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Catches SIGTERM and SIGINT from now on (for `run_until_signal`): call it before telling
+    /// anyone the server is up, so that a signal sent at once is not fatal.
+    pub fn catch_signals(&mut self) -> Result<(), String> {
+        use tokio::signal::unix::{signal, SignalKind};
+        if self.signals.is_some() {
+            return Ok(());
+        }
+        let runtime = self.runtime.as_ref().expect("running");
+        let _entered = runtime.enter();
+        let catch = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| format!("cannot catch {name}: {e}"))
+        };
+        self.signals = Some((
+            catch(SignalKind::terminate(), "SIGTERM")?,
+            catch(SignalKind::interrupt(), "SIGINT")?,
+        ));
+        Ok(())
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully (see `stop`).
+    pub fn run_until_signal(mut self) -> Result<(), String> {
+        self.catch_signals()?;
+        let (mut term, mut int) = self.signals.take().expect("caught");
+        let runtime = self.runtime.as_ref().expect("running");
+        let name = runtime.block_on(async {
+            tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            }
+        });
+        tracing::info!("{name}: stopping (finishing the requests in progress)");
+        self.shutdown();
+        tracing::info!("stopped; the store is closed");
+        Ok(())
+    }
+
+    /// Stops accepting connections, lets the requests in progress finish (for at most the
+    /// request timeout), closes the idle connections, and closes the store.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let Some(runtime) = self.runtime.take() else {
+            return;
+        };
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = runtime.block_on(task);
+        }
+        // Connections still open are dropped here; a store call still running on the blocking
+        // pool (its request timed out) gets a moment to commit.
+        runtime.shutdown_timeout(Duration::from_secs(5));
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Binds `listen` (e.g. `127.0.0.1:8787`, port 0 for any) and serves in the background.
+pub fn start(
+    listen: &str,
+    store: Box<dyn ReceiptStore>,
+    origins: Origins,
+    limits: Limits,
+) -> Result<Running, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(limits.workers.max(1))
+        // Store calls wait for one mutex anyway; a few threads keep the disk busy.
+        .max_blocking_threads(8)
+        .thread_name("optin-receiver")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let listener = std::net::TcpListener::bind(listen)
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let listener = {
+        let _entered = runtime.enter();
+        TcpListener::from_std(listener).map_err(|e| format!("cannot listen on {listen}: {e}"))?
+    };
+    let app = Arc::new(App {
+        store: Arc::new(Mutex::new(store)),
+        origins,
+        limits,
+    });
+    let (shutdown, stopping) = watch::channel(false);
+    let task = runtime.spawn(serve(listener, app, stopping));
+    Ok(Running {
+        addr,
+        shutdown,
+        task: Some(task),
+        runtime: Some(runtime),
+        signals: None,
+    })
+}
+
+/// Resolves once shutdown is asked for (or the `Running` is gone).
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+/// The accept loop, then the drain.
+async fn serve(listener: TcpListener, app: Arc<App>, mut stopping: watch::Receiver<bool>) {
+    let limits = app.limits.clone();
+    let router = router(app);
+    let open = Arc::new(Semaphore::new(limits.max_connections));
+    let mut last_warning: Option<Instant> = None;
+    loop {
+        // At the cap, wait for a connection to close before accepting another.
+        let permit = tokio::select! {
+            permit = open.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            _ = stopped(&mut stopping) => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped(&mut stopping) => break,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(connection(
+                    stream,
+                    router.clone(),
+                    limits.clone(),
+                    stopping.clone(),
+                    permit,
+                ));
+            }
+            // The client gave up before we got to it: nothing to do.
+            Err(e) if is_per_connection(&e) => {}
+            // Out of file descriptors or memory: log (at most once a second), pause, go on.
+            // The pending connection stays in the backlog until a descriptor is free.
+            Err(e) => {
+                if last_warning.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                    tracing::warn!(
+                        "accept failed: {e}; pausing 100 ms (open connections: {})",
+                        limits.max_connections - open.available_permits() - 1
+                    );
+                    last_warning = Some(Instant::now());
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                    _ = stopped(&mut stopping) => break,
+                }
+            }
+        }
+    }
+    drop(listener);
+    // Every connection holds a permit until it closes: wait for all of them, within a bound.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let grace = limits.request_timeout + Duration::from_secs(1);
+    if tokio::time::timeout(grace, open.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections were still open after {grace:?}; closing them");
+    }
+}
+
+fn is_per_connection(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    )
+}
+
+/// One connection: hyper's HTTP/1.1 with its limits, plus the idle timeout and the graceful
+/// shutdown. `_permit` is its place under `max_connections`, given back when it closes.
+async fn connection(
+    stream: TcpStream,
+    router: Router,
+    limits: Limits,
+    mut stopping: watch::Receiver<bool>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Tracked {
+        inner: stream,
+        activity: activity.clone(),
+    });
+    let in_service = activity.clone();
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let (router, activity) = (router.clone(), in_service.clone());
+        async move {
+            let _busy = activity.busy();
+            router.oneshot(request).await
+        }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(limits.max_header_bytes)
+        .max_buf_size((limits.max_header_bytes + MAX_BODY).max(8192))
+        .keep_alive(true);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let mut draining = false;
+    loop {
+        let idle_until = activity.idle_deadline(limits.idle_timeout);
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            _ = tokio::time::sleep_until(idle_until.into()) => {
+                if activity.idle_for(limits.idle_timeout) {
+                    break; // dropping the connection closes it
+                }
+            }
+            _ = stopped(&mut stopping), if !draining => {
+                draining = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// When a connection last moved bytes, and whether a request is in progress on it.
+struct Activity {
+    epoch: Instant,
+    /// Milliseconds since `epoch` of the last read or write.
+    last: AtomicU64,
+    busy: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            epoch: Instant::now(),
+            last: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(ms, Ordering::Relaxed);
+    }
+
+    fn busy(self: &Arc<Self>) -> Busy {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        Busy(self.clone())
+    }
+
+    fn idle_deadline(&self, idle: Duration) -> Instant {
+        if self.busy.load(Ordering::SeqCst) > 0 {
+            return Instant::now() + idle;
+        }
+        self.epoch + Duration::from_millis(self.last.load(Ordering::Relaxed)) + idle
+    }
+
+    fn idle_for(&self, idle: Duration) -> bool {
+        self.busy.load(Ordering::SeqCst) == 0 && Instant::now() >= self.idle_deadline(idle)
+    }
+}
+
+/// A request in progress; dropping it ends it.
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The TCP stream, noting each read and write in `activity`.
+struct Tracked {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        poll
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The axum application: one handler for every path (`http::decide` does the routing), inside
+/// the concurrency limit, inside the request timeout, inside the log line.
+fn router(app: Arc<App>) -> Router {
+    let limits = app.limits.clone();
+    Router::new()
+        .fallback(receive)
+        .with_state(app)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits.max_requests,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(limits, outermost))
+}
+
+/// The reason of a 4xx/5xx, for the log line.
+#[derive(Clone)]
+struct Reason(String);
+
+/// An owned `http::Request`, to hand to the blocking pool.
+struct Head {
+    method: String,
+    path: String,
+    origin: Option<String>,
+    content_type: Option<String>,
+    content_encoding: Option<String>,
+    content_length: Option<usize>,
+}
+
+impl Head {
+    fn of(request: &axum::extract::Request) -> Head {
+        let headers = request.headers();
+        let text = |name: header::HeaderName| header_text(headers, name);
+        Head {
+            method: request.method().as_str().to_owned(),
+            path: path_of(request),
+            origin: text(header::ORIGIN),
+            content_type: text(header::CONTENT_TYPE),
+            content_encoding: text(header::CONTENT_ENCODING),
+            // hyper has checked it: digits only, one value
+            content_length: text(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()),
+        }
+    }
+
+    fn request(&self) -> http::Request<'_> {
+        http::Request {
+            method: &self.method,
+            path: &self.path,
+            origin: self.origin.as_deref(),
+            content_type: self.content_type.as_deref(),
+            content_encoding: self.content_encoding.as_deref(),
+            content_length: self.content_length,
+        }
+    }
+}
+
+/// A header's value as text (a value that is not visible ASCII reads as Latin-1, like a
+/// browser would send it, so it is still refused with a message rather than ignored).
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| v.as_bytes().iter().map(|&b| char::from(b)).collect())
+}
+
+fn path_of(request: &axum::extract::Request) -> String {
+    request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().to_string(), |p| p.as_str().to_owned())
+}
+
+/// The handler: `decide` on the head; for a receipt, read the body (at most `MAX_BODY + 1`
+/// bytes), then `finish` on the blocking pool.
+async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -> Response {
+    let head = Head::of(&request);
+    match http::decide(&head.request(), &app.origins) {
+        Decision::Reply(reply) => to_response(reply),
+        Decision::ReadBody => {
+            let limited = http_body_util::Limited::new(request.into_body(), MAX_BODY);
+            let body = match limited.collect().await {
+                Ok(collected) => Body::Bytes(collected.to_bytes().to_vec()),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => Body::TooLarge,
+                Err(e) => Body::Failed(e.to_string()),
+            };
+            let app = app.clone();
+            let reply = tokio::task::spawn_blocking(move || {
+                http::finish(&head.request(), body, &app.store, &app.origins)
+            })
+            .await;
+            match reply {
+                Ok(reply) => to_response(reply),
+                Err(e) => {
+                    let mut reply = Reply {
+                        status: 500,
+                        headers: vec![("Content-Type", "application/json".into())],
+                        body: r#"{"error":"the receipt could not be stored; try again later"}"#
+                            .into(),
+                        error: None,
+                    };
+                    reply.error = Some(format!("store: {e}"));
+                    to_response(reply)
+                }
+            }
+        }
+    }
+}
+
+fn to_response(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, reply.body).into_response();
+    let headers = response.headers_mut();
+    headers.remove(header::CONTENT_TYPE);
+    for (name, value) in &reply.headers {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.append(*name, value);
+        }
+    }
+    if let Some(error) = reply.error {
+        response.extensions_mut().insert(Reason(error));
+    }
+    response
+}
+
+/// Around everything: the headers every response gets, a JSON body for the replies of the
+/// layers (timeout), `Connection: close` after a timeout, and the log line.
+async fn outermost(
+    State(limits): State<Limits>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let path = path_of(&request);
+    let origin = header_text(request.headers(), header::ORIGIN);
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if status == StatusCode::REQUEST_TIMEOUT
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let message = format!(
+            "the request did not arrive and get an answer within {} s",
+            limits.request_timeout.as_secs_f64()
+        );
+        let mut replaced = to_response(Reply {
+            status: 408,
+            headers: vec![("Content-Type", "application/json".into())],
+            body: serde_json::json!({ "error": message }).to_string(),
+            error: Some(message),
+        });
+        // The rest of the body may still come: the connection cannot be reused.
+        replaced
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        response = replaced;
+    }
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let reason = response.extensions().get::<Reason>().map(|r| r.0.as_str());
+    log(
+        &method,
+        &path,
+        status.as_u16(),
+        started,
+        origin.as_deref(),
+        reason,
+    );
+    response
+}
+
+/// One line per request: method, path, status, duration, Origin, and the reason of a 4xx/5xx.
+/// Never the sender's address, user agent or body.
+fn log(
+    method: &str,
+    path: &str,
+    status: u16,
+    started: Instant,
+    origin: Option<&str>,
+    reason: Option<&str>,
+) {
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let origin = origin.map(|o| http::printable(o, 200));
+    let reason = reason.map(|r| http::printable(r, 300));
+    tracing::info!(
+        method = %http::printable(method, 16),
+        path = %http::printable(path, 200),
+        status,
+        ms = format_args!("{ms:.1}"),
+        origin = origin.as_deref(),
+        error = reason.as_deref(),
+    );
+}
