@@ -17,9 +17,17 @@ command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v brotli >/dev/null 2>&1 || need_apt+=(brotli)
 # The consent-log end-to-end test reads the receiver's SQLite file with the sqlite3 CLI.
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
+# The receiver's tests also run against a throwaway PostgreSQL server of their own (initdb and
+# pg_ctl from Debian's package); the package's default cluster is not wanted, so none is created.
+need_pg=0
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { need_apt+=(postgresql); need_pg=1; }
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  if [ "$need_pg" = 1 ]; then
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/optin-no-main.conf >/dev/null
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

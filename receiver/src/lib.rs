@@ -2,7 +2,7 @@
 //! (GDPR Art. 7(1)).
 //!
 //! `receipt` reads a receipt with optin-core's own rules (the widget writes it with the same
-//! code), `store` keeps receipts durably behind the `ReceiptStore` trait (SQLite today), `http`
+//! code), `store` keeps receipts durably behind the `ReceiptStore` trait (SQLite or PostgreSQL), `http`
 //! decides the reply to each request (routes, CORS for the configured origins, status codes),
 //! `server` carries requests to it over axum on tokio with the limits that keep it up, and
 //! `main.rs` is the command line. `time` adds the clock to the core's timestamps. See README.md
@@ -17,4 +17,4 @@ pub mod time;
 pub use http::Origins;
 pub use receipt::Receipt;
 pub use server::{start, Limits, Running};
-pub use store::{Inserted, ReceiptStore, SqliteStore, StoreError};
+pub use store::{Inserted, PostgresStore, ReceiptStore, SqliteStore, StoreError};

@@ -1,18 +1,22 @@
-//! The `optin-receiver` command: reads the flags, opens the SQLite store, serves until SIGTERM
+//! The `optin-receiver` command: reads the flags, opens the store (SQLite or PostgreSQL), serves
+//! until SIGTERM
 //! or SIGINT. Every rule lives in the library; this file only wires it.
 
-use optin_receiver::{start, Limits, Origins, ReceiptStore, SqliteStore};
-use std::path::PathBuf;
+use optin_receiver::store::{self, DEFAULT_POOL_SIZE};
+use optin_receiver::{start, Limits, Origins};
 use std::process::ExitCode;
 use std::time::Duration;
 
 const HELP: &str = "\
-optin-receiver: stores optin consent receipts (POST /receipts) in SQLite.
+optin-receiver: stores optin consent receipts (POST /receipts) in SQLite or PostgreSQL.
 
-usage: optin-receiver [--listen ADDR] [--db FILE] [--origin ORIGIN]... [OPTIONS]
+usage: optin-receiver [--listen ADDR] [--db FILE|URL] [--origin ORIGIN]... [OPTIONS]
 
   --listen ADDR    address and port to listen on (default 127.0.0.1:8787; port 0 picks one)
-  --db FILE        SQLite database, created if missing (default receipts.sqlite)
+  --db FILE|URL    a SQLite database file, created if missing (default receipts.sqlite), or a
+                   PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB (or
+                   postgresql://); the schema is created or migrated at start
+  --pool-size N    PostgreSQL connections per receiver (default 8, 1 to 64)
   --origin ORIGIN  a site allowed to send receipts from the browser, e.g. https://example.com;
                    repeat for several. Requests with another Origin get 403; requests without
                    an Origin header (curl, server to server) are accepted.
@@ -37,7 +41,8 @@ TLS reverse proxy (see README.md).";
 
 struct Args {
     listen: String,
-    db: PathBuf,
+    db: String,
+    pool_size: u32,
     origins: Vec<String>,
     limits: Limits,
 }
@@ -51,7 +56,8 @@ enum Command {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut parsed = Args {
         listen: "127.0.0.1:8787".into(),
-        db: PathBuf::from("receipts.sqlite"),
+        db: "receipts.sqlite".into(),
+        pool_size: DEFAULT_POOL_SIZE,
         origins: Vec::new(),
         limits: Limits::default(),
     };
@@ -70,7 +76,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "-h" | "--help" => return Ok(Command::Help),
             "-V" | "--version" => return Ok(Command::Version),
             "--listen" => parsed.listen = value()?,
-            "--db" => parsed.db = PathBuf::from(value()?),
+            "--db" => parsed.db = value()?,
+            "--pool-size" => parsed.pool_size = number(&flag, &value()?, 1, 64)? as u32,
             "--origin" => parsed.origins.push(value()?),
             "--workers" => parsed.limits.workers = number(&flag, &value()?, 1, 64)?,
             "--request-timeout" => parsed.limits.request_timeout = seconds(&flag, &value()?)?,
@@ -111,9 +118,9 @@ fn run(args: Args) -> Result<(), String> {
         .with_target(false)
         .init();
     let origins = Origins::parse(&args.origins)?;
-    let store = SqliteStore::open(&args.db).map_err(|e| e.to_string())?;
+    let store = store::open(&args.db, args.pool_size).map_err(|e| e.to_string())?;
     let stored = store.count().map_err(|e| e.to_string())?;
-    let mut running = start(&args.listen, Box::new(store), origins.clone(), args.limits)?;
+    let mut running = start(&args.listen, store, origins.clone(), args.limits)?;
     running.catch_signals()?;
     let allowed = if origins.as_slice().is_empty() {
         "none (only requests without an Origin header are accepted)".to_owned()
@@ -123,7 +130,7 @@ fn run(args: Args) -> Result<(), String> {
     eprintln!(
         "optin-receiver listening on http://{} db={} receipts={stored} origins: {allowed}",
         running.addr(),
-        args.db.display()
+        store::display_db(&args.db)
     );
     if !running.addr().ip().is_loopback() {
         eprintln!(
@@ -174,11 +181,13 @@ mod tests {
         assert_eq!(a.listen.as_str(), "127.0.0.1:8787");
         assert_eq!(a.limits, Limits::default());
         assert_eq!(a.limits.workers, 4);
-        assert_eq!(a.db, PathBuf::from("receipts.sqlite"));
+        assert_eq!(a.db, "receipts.sqlite");
+        assert_eq!(a.pool_size, 8);
         let Ok(Command::Run(a)) = parse(&[
             "--listen=127.0.0.1:0",
             "--db",
-            "x.sqlite",
+            "postgres://u@db.internal/consent",
+            "--pool-size=3",
             "--origin",
             "https://a.example",
             "--origin=https://b.example",
@@ -199,7 +208,8 @@ mod tests {
             panic!()
         };
         assert_eq!(a.listen, "127.0.0.1:0");
-        assert_eq!(a.db, PathBuf::from("x.sqlite"));
+        assert_eq!(a.db, "postgres://u@db.internal/consent");
+        assert_eq!(a.pool_size, 3);
         assert_eq!(a.origins, ["https://a.example", "https://b.example"]);
         assert_eq!(
             a.limits,
@@ -236,6 +246,10 @@ mod tests {
         assert_eq!(
             err(&["--request-timeout", "soon"]),
             "--request-timeout \"soon\" is not a number of seconds from 0.001 to 86400"
+        );
+        assert_eq!(
+            err(&["--pool-size", "0"]),
+            "--pool-size \"0\" is not a number from 1 to 64"
         );
         assert_eq!(
             err(&["--max-header-bytes", "100"]),

@@ -33,7 +33,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -169,7 +169,8 @@ pub fn start(
 ) -> Result<Running, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(limits.workers.max(1))
-        // Store calls wait for one mutex anyway; a few threads keep the disk busy.
+        // Store calls: SQLite's wait for its one connection, PostgreSQL's for one of its pool
+        // (`--pool-size`, default as many as these threads).
         .max_blocking_threads(8)
         .thread_name("optin-receiver")
         .enable_all()
@@ -188,7 +189,7 @@ pub fn start(
         TcpListener::from_std(listener).map_err(|e| format!("cannot listen on {listen}: {e}"))?
     };
     let app = Arc::new(App {
-        store: Arc::new(Mutex::new(store)),
+        store: Arc::from(store),
         origins,
         limits,
     });
@@ -522,7 +523,7 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
             };
             let app = app.clone();
             let reply = tokio::task::spawn_blocking(move || {
-                http::finish(&head.request(), body, &app.store, &app.origins)
+                http::finish(&head.request(), body, &*app.store, &app.origins)
             })
             .await;
             match reply {

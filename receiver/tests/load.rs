@@ -3,23 +3,35 @@
 //! Starts `optin-receiver` as a child process, sends `N` receipts from `THREADS` keep-alive
 //! connections and measures how many per second are acknowledged; then, during a second burst,
 //! kills it with SIGKILL, restarts it on the same database file and checks that every receipt
-//! acknowledged with 201 is stored (count and ids). Bounded by count and by `LIMIT`; prints
-//! `receiver load: N receipts, R/s, 0 lost` on stderr.
+//! acknowledged with 201 is stored (count and ids). Once on a SQLite file, once on a throwaway
+//! PostgreSQL server (`common/pg.rs`; the PostgreSQL server keeps running, the receiver is what
+//! is killed), one after the other so the figures are not skewed. Bounded by count and by
+//! `LIMIT`; prints `receiver load (sqlite): N receipts, R/s, p99 …, 0 lost` on stderr.
 
 mod common;
 
+use common::pg::PgServer;
 use common::*;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 const N: usize = 2000;
 const THREADS: usize = 4;
+
+/// Client threads: `THREADS`, or `$OPTIN_LOAD_CLIENTS` (1 to 64) to measure other loads.
+fn threads() -> usize {
+    std::env::var("OPTIN_LOAD_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(THREADS)
+}
 /// The second burst sends at most this many per thread; it is cut short by the kill.
 const BURST: usize = 1000;
 /// Acknowledged receipts of the second burst after which the server is killed.
@@ -36,7 +48,7 @@ struct Receiver {
 }
 
 impl Receiver {
-    fn start(db: &std::path::Path) -> Receiver {
+    fn start(db: &str) -> Receiver {
         let mut child = Command::new(env!("CARGO_BIN_EXE_optin-receiver"))
             .args(["--listen", "127.0.0.1:0", "--origin", SITE, "--db"])
             .arg(db)
@@ -88,7 +100,8 @@ impl Drop for Receiver {
 }
 
 /// Sends receipts `ids` on one keep-alive connection until done, `stop` is set, the deadline
-/// passes, or (with `stop_on_error`) a request fails. Returns the ids acknowledged with 201.
+/// passes, or (with `stop_on_error`) a request fails. Returns the ids acknowledged with 201,
+/// each with the time its request took.
 fn send_all(
     addr: SocketAddr,
     ids: Vec<String>,
@@ -96,7 +109,7 @@ fn send_all(
     stop: &AtomicBool,
     stop_on_error: bool,
     acked_total: &AtomicUsize,
-) -> Vec<String> {
+) -> Vec<(String, Duration)> {
     let mut acked = Vec::new();
     let mut conn = None;
     for id in ids {
@@ -112,6 +125,7 @@ fn send_all(
             },
         };
         let body = receipt(&id);
+        let sent = Instant::now();
         let result = c.send(
             "POST",
             "/receipts",
@@ -123,7 +137,7 @@ fn send_all(
         );
         match result {
             Ok(r) if r.status == 201 => {
-                acked.push(id);
+                acked.push((id, sent.elapsed()));
                 acked_total.fetch_add(1, Ordering::SeqCst);
             }
             Ok(r) => panic!("receipt {id}: {} {}", r.status, r.body),
@@ -143,10 +157,10 @@ fn burst(
     deadline: Instant,
     stop_on_error: bool,
     watch: impl FnOnce(&AtomicUsize, &AtomicBool),
-) -> Vec<String> {
+) -> Vec<(String, Duration)> {
     let acked_total = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let senders: Vec<_> = (0..THREADS)
+    let senders: Vec<_> = (0..threads())
         .map(|t| {
             let start = first + (t * per_thread) as u64;
             let ids = (start..start + per_thread as u64).map(uuid).collect();
@@ -162,24 +176,71 @@ fn burst(
 }
 
 #[test]
-fn load_then_sigkill_loses_no_acknowledged_receipt() {
-    let started = Instant::now();
-    let deadline = started + LIMIT;
+fn sqlite_load_then_sigkill_loses_no_acknowledged_receipt() {
+    let _one = one_at_a_time();
     let scratch = Scratch::new("load");
     let db = scratch.path("receipts.sqlite");
-    let receiver = Receiver::start(&db);
+    load_then_sigkill("sqlite", db.to_str().unwrap());
+}
+
+#[test]
+fn postgres_load_then_sigkill_loses_no_acknowledged_receipt() {
+    let _one = one_at_a_time();
+    let pg = PgServer::start();
+    load_then_sigkill("postgres", &pg.url());
+}
+
+/// A receiver that cannot reach its PostgreSQL server says so and exits with status 1.
+#[test]
+fn an_unreachable_postgres_is_exit_status_1() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://optin:secret@127.0.0.1:{port}/consent");
+    let out = Command::new(env!("CARGO_BIN_EXE_optin-receiver"))
+        .args(["--listen", "127.0.0.1:0", "--db", &url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let expected = format!(
+        "optin-receiver: cannot connect to PostgreSQL at postgres://optin:***@127.0.0.1:{port}/consent: "
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(!stderr.contains("secret"));
+}
+
+/// One load test at a time (PostgreSQL's initdb included), so the figures of one store are not
+/// skewed by the other.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static ONE: Mutex<()> = Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn load_then_sigkill(store: &str, db: &str) {
+    let started = Instant::now();
+    let deadline = started + LIMIT;
+    let receiver = Receiver::start(db);
     assert_eq!(receiver.stored_at_start, 0);
 
     // 1. N receipts as fast as THREADS clients can get them acknowledged.
     let t0 = Instant::now();
-    let mut acked = burst(receiver.addr, 0, N / THREADS, deadline, false, |_, _| {});
+    let first = burst(receiver.addr, 0, N / threads(), deadline, false, |_, _| {});
     let elapsed = t0.elapsed();
+    let mut latencies: Vec<Duration> = first.iter().map(|(_, d)| *d).collect();
+    latencies.sort();
+    let p50 = latencies[latencies.len() / 2];
+    let p99 = latencies[latencies.len() * 99 / 100];
+    let mut acked: Vec<String> = first.into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         acked.len(),
-        N,
+        N / threads() * threads(),
         "not every receipt was acknowledged within {LIMIT:?}"
     );
-    let per_second = N as f64 / elapsed.as_secs_f64();
+    let sent = acked.len();
+    let per_second = sent as f64 / elapsed.as_secs_f64();
 
     // 2. A second burst, and SIGKILL in the middle of it.
     let second = burst(
@@ -197,22 +258,14 @@ fn load_then_sigkill_loses_no_acknowledged_receipt() {
         },
     );
     let second_acked = second.len();
-    acked.extend(second);
+    acked.extend(second.into_iter().map(|(id, _)| id));
 
     // 3. Restart on the same file: every acknowledged receipt is there.
-    let restarted = Receiver::start(&db);
+    let restarted = Receiver::start(db);
     let stored = restarted.stored_at_start;
     let acked_ids: HashSet<&str> = acked.iter().map(String::as_str).collect();
     assert_eq!(acked_ids.len(), acked.len());
-    let conn =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let mut stmt = conn.prepare("SELECT consent_id FROM receipts").unwrap();
-    let stored_ids: HashSet<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let stored_ids: HashSet<String> = stored_ids(db);
     let lost: Vec<&&str> = acked_ids
         .iter()
         .filter(|id| !stored_ids.contains(**id))
@@ -226,7 +279,7 @@ fn load_then_sigkill_loses_no_acknowledged_receipt() {
     // Stored but never acknowledged: at most the one request each client had in flight.
     let unacked = stored - acked.len() as u64;
     assert!(
-        unacked <= THREADS as u64,
+        unacked <= threads() as u64,
         "{unacked} stored receipts were never sent?"
     );
     // The restarted server knows them too: replays are refused.
@@ -240,9 +293,13 @@ fn load_then_sigkill_loses_no_acknowledged_receipt() {
     // Printed past the test harness's capture, so `cargo test` shows it.
     let _ = writeln!(
         std::io::stderr(),
-        "receiver load: {N} receipts, {per_second:.0}/s, 0 lost \
+        "receiver load ({store}): {sent} receipts from {} clients, {per_second:.0}/s, p50 {:.1} ms, p99 {:.1} ms, \
+         0 lost \
          (then SIGKILL after {second_acked} more acknowledged; restart found all {} plus {unacked} \
          in flight; {:.1} s)",
+        threads(),
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
         acked.len(),
         started.elapsed().as_secs_f64()
     );

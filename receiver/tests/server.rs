@@ -1,39 +1,86 @@
 //! The real server on 127.0.0.1 (port 0), spoken to over TCP: routes, status codes, CORS
-//! headers, body limits, keep-alive, and what ends up in the database file.
+//! headers, body limits, keep-alive, and what ends up in the database. The tests where storage
+//! matters (receipts stored, replays, refusals and CORS storing nothing, the sender not stored,
+//! a graceful stop) run against both stores: `sqlite::…` on a file, `postgres::…` on a
+//! throwaway PostgreSQL server of their own (`common/pg.rs`).
 
 mod common;
 
+use common::pg::PgServer;
 use common::*;
-use optin_receiver::{start, Limits, Origins, Running, SqliteStore};
+use optin_receiver::{start, store, Limits, Origins, Running};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Each test of `tests` runs twice: `sqlite::<test>` and `postgres::<test>`.
+macro_rules! both_stores {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Backend::Postgres)
+            })*
+        }
+    };
+}
+
+both_stores!(
+    stores_receipts_from_beacon_and_fetch,
+    refuses_bad_receipts_with_a_json_error,
+    enforces_the_body_limit,
+    cors_for_allowed_origins_only,
+    never_stores_the_senders_address_or_user_agent,
+    stop_finishes_the_requests_in_progress,
+);
+
 struct Server {
     running: Option<Running>,
     addr: SocketAddr,
     scratch: Scratch,
+    /// `--db`: the SQLite file in `scratch`, or the URL of `pg`.
+    db: String,
+    /// Dropped after `running` is stopped.
+    pg: Option<PgServer>,
 }
 
 impl Server {
-    fn start() -> Server {
+    fn start(backend: Backend) -> Server {
         let scratch = Scratch::new("server");
-        let store = SqliteStore::open(&scratch.path("receipts.sqlite")).expect("store");
+        let pg = matches!(backend, Backend::Postgres).then(PgServer::start);
+        let db = match &pg {
+            Some(pg) => pg.url(),
+            None => scratch.path("receipts.sqlite").to_str().unwrap().to_owned(),
+        };
+        let store = store::open(&db, 4).expect("store");
         let origins = Origins::parse(&[SITE, "https://example.com"]).unwrap();
-        let running =
-            start("127.0.0.1:0", Box::new(store), origins, Limits::default()).expect("start");
+        let running = start("127.0.0.1:0", store, origins, Limits::default()).expect("start");
         let addr = running.addr();
         assert!(addr.ip().is_loopback() && addr.port() != 0);
         Server {
             running: Some(running),
             addr,
             scratch,
+            db,
+            pg,
         }
     }
 
     fn count(&self) -> u64 {
-        count_rows(&self.scratch.path("receipts.sqlite"))
+        count_receipts(&self.db)
     }
 
     /// Asserts a refusal: status, JSON error message, and no new row.
@@ -55,9 +102,8 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn stores_receipts_from_beacon_and_fetch() {
-    let s = Server::start();
+fn stores_receipts_from_beacon_and_fetch(b: Backend) {
+    let s = Server::start(b);
     let r = beacon(s.addr, &receipt(&uuid(1)));
     assert_eq!((r.status, r.body.as_str()), (201, r#"{"stored":true}"#));
     assert_eq!(r.header("Access-Control-Allow-Origin"), Some(SITE));
@@ -83,9 +129,8 @@ fn stores_receipts_from_beacon_and_fetch() {
     assert_eq!(s.count(), 3);
 }
 
-#[test]
-fn refuses_bad_receipts_with_a_json_error() {
-    let s = Server::start();
+fn refuses_bad_receipts_with_a_json_error(b: Backend) {
+    let s = Server::start(b);
     let good = receipt(&uuid(10));
     let with = |field: &str, value: serde_json::Value| {
         let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
@@ -155,9 +200,8 @@ fn refuses_bad_receipts_with_a_json_error() {
     assert_eq!(s.count(), 1);
 }
 
-#[test]
-fn enforces_the_body_limit() {
-    let s = Server::start();
+fn enforces_the_body_limit(b: Backend) {
+    let s = Server::start(b);
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(9000));
     // declared length over the limit
     s.refused(
@@ -191,7 +235,7 @@ fn enforces_the_body_limit() {
 fn huge_declared_length_does_not_kill_the_server() {
     // tiny_http 0.12.0 allocated the declared remainder when dropping an unread body: this
     // request aborted the process of an earlier receiver.
-    let s = Server::start();
+    let s = Server::start(Backend::Sqlite);
     let r = {
         let mut c = Conn::open(s.addr).unwrap();
         let r = c.send(
@@ -211,9 +255,8 @@ fn huge_declared_length_does_not_kill_the_server() {
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
 }
 
-#[test]
-fn cors_for_allowed_origins_only() {
-    let s = Server::start();
+fn cors_for_allowed_origins_only(b: Backend) {
+    let s = Server::start(b);
     let preflight = |origin: &str| {
         request(
             s.addr,
@@ -274,7 +317,7 @@ fn cors_for_allowed_origins_only() {
 
 #[test]
 fn health_routes_and_keep_alive() {
-    let s = Server::start();
+    let s = Server::start(Backend::Sqlite);
     let mut c = Conn::open(s.addr).unwrap();
     let r = c.send("GET", "/health", &[], b"").unwrap();
     assert_eq!((r.status, r.body.as_str()), (200, "ok"));
@@ -303,9 +346,8 @@ fn health_routes_and_keep_alive() {
     assert_eq!(s.count(), 5);
 }
 
-#[test]
-fn never_stores_the_senders_address_or_user_agent() {
-    let s = Server::start();
+fn never_stores_the_senders_address_or_user_agent(b: Backend) {
+    let s = Server::start(b);
     let r = request(
         s.addr,
         "POST",
@@ -319,20 +361,25 @@ fn never_stores_the_senders_address_or_user_agent() {
         receipt(&uuid(50)).as_bytes(),
     );
     assert_eq!(r.status, 201);
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(&s.scratch.0).unwrap() {
-        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains(&uuid(50)), "the receipt is in the files");
+    // SQLite: every byte of the database files; PostgreSQL: every row, as text.
+    let text = match s.pg {
+        None => {
+            let mut bytes = Vec::new();
+            for entry in std::fs::read_dir(&s.scratch.0).unwrap() {
+                bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        Some(_) => all_rows_as_text(&s.db),
+    };
+    assert!(text.contains(&uuid(50)), "the receipt is in the database");
     for secret in ["SecretAgent", "203.0.113.77", "203.0.113.78"] {
         assert!(!text.contains(secret), "{secret} was stored");
     }
 }
 
-#[test]
-fn stop_finishes_the_requests_in_progress() {
-    let mut s = Server::start();
+fn stop_finishes_the_requests_in_progress(b: Backend) {
+    let mut s = Server::start(b);
     let body = receipt(&uuid(60));
     let (first, rest) = body.split_at(40);
     let mut c = TcpStream::connect(s.addr).unwrap();

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod pg;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -217,4 +219,57 @@ pub fn count_rows(db: &std::path::Path) -> u64 {
             .expect("open db");
     conn.query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get::<_, i64>(0))
         .expect("count") as u64
+}
+
+/// Rows in the receipts table of `--db` (a SQLite file or a PostgreSQL URL), read with a
+/// separate connection.
+pub fn count_receipts(db: &str) -> u64 {
+    if optin_receiver::store::is_postgres_url(db) {
+        let mut c = postgres::Client::connect(db, postgres::NoTls).expect("connect");
+        let n: i64 = c
+            .query_one("SELECT COUNT(*) FROM receipts", &[])
+            .expect("count")
+            .get(0);
+        n as u64
+    } else {
+        count_rows(std::path::Path::new(db))
+    }
+}
+
+/// The consent ids stored in `--db`, read with a separate connection.
+pub fn stored_ids(db: &str) -> std::collections::HashSet<String> {
+    if optin_receiver::store::is_postgres_url(db) {
+        let mut c = postgres::Client::connect(db, postgres::NoTls).expect("connect");
+        let rows = c
+            .query("SELECT consent_id FROM receipts", &[])
+            .expect("select");
+        rows.iter().map(|r| r.get(0)).collect()
+    } else {
+        let conn =
+            rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .expect("open db");
+        let mut stmt = conn.prepare("SELECT consent_id FROM receipts").unwrap();
+        let ids = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        ids
+    }
+}
+
+/// Every row of a PostgreSQL receipts table (and of its schema_version), as text.
+pub fn all_rows_as_text(url: &str) -> String {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let mut text = String::new();
+    for table in ["receipts", "schema_version"] {
+        for row in c
+            .query(&format!("SELECT t::text FROM {table} t"), &[])
+            .expect("select")
+        {
+            text.push_str(row.get::<_, &str>(0));
+            text.push('\n');
+        }
+    }
+    text
 }
