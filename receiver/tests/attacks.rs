@@ -12,10 +12,9 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -47,28 +46,11 @@ impl Receiver {
         command
             .args(["--listen", "127.0.0.1:0", "--origin", SITE, "--db"])
             .arg(&db)
-            .args(limits)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("spawn optin-receiver");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.starts_with("optin-receiver ") {
-                    let _ = tx.send(line);
-                }
-            }
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the receiver did not start within 20 s");
-        let addr = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("http://"))
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+            .args(limits);
+        let (child, line) = spawn_receiver(command);
+        let addr = startup_field(&line, "http://")
+            .parse()
+            .unwrap_or_else(|_| panic!("no address in {line:?}"));
         Receiver {
             child,
             addr,

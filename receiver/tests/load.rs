@@ -13,11 +13,11 @@ mod common;
 use common::pg::PgServer;
 use common::*;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -49,35 +49,17 @@ struct Receiver {
 
 impl Receiver {
     fn start(db: &str) -> Receiver {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_optin-receiver"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_optin-receiver"));
+        command
             .args(["--listen", "127.0.0.1:0", "--origin", SITE, "--db"])
-            .arg(db)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn optin-receiver");
-        // Read the startup line, then keep draining the log so the pipe never fills.
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.starts_with("optin-receiver ") {
-                    let _ = tx.send(line);
-                }
-            }
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the receiver did not start within 20 s");
-        let field = |name: &str| {
-            line.split_whitespace()
-                .find_map(|w| w.strip_prefix(name))
-                .unwrap_or_else(|| panic!("no {name} in {line:?}"))
-                .to_owned()
-        };
-        let addr = field("http://").parse().expect("listen address");
-        let stored_at_start = field("receipts=").parse().expect("receipt count");
+            .arg(db);
+        let (child, line) = spawn_receiver(command);
+        let addr = startup_field(&line, "http://")
+            .parse()
+            .expect("listen address");
+        let stored_at_start = startup_field(&line, "receipts=")
+            .parse()
+            .expect("receipt count");
         Receiver {
             child,
             addr,

@@ -8,7 +8,10 @@ pub mod pg;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 pub const SITE: &str = "http://127.0.0.1:8000";
@@ -272,4 +275,36 @@ pub fn all_rows_as_text(url: &str) -> String {
         }
     }
     text
+}
+
+/// Starts the receiver binary as `command` describes it (its stdio is set here) and waits for its
+/// startup line (`optin-receiver … http://<addr> … receipts=<n>`), then keeps draining its log so
+/// the pipe never fills. The caller owns the child: kill and reap it when done.
+pub fn spawn_receiver(mut command: Command) -> (Child, String) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn optin-receiver");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.starts_with("optin-receiver ") {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the receiver did not start within 20 s");
+    (child, line)
+}
+
+/// The word of the startup line that starts with `prefix`, without it (`http://`, `receipts=`).
+pub fn startup_field<'a>(line: &'a str, prefix: &str) -> &'a str {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {line:?}"))
 }
