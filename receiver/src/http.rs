@@ -54,6 +54,67 @@ impl Origins {
     }
 }
 
+/// The rules on what a receipt may say beyond its own validity: the sites it may be for
+/// (`--site`) and how far in the future its timestamps may be (`--max-clock-skew`). `now` is
+/// the clock, injected so the ceiling is testable.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Sites receipts may be for; empty: any site.
+    pub sites: Origins,
+    /// How far past `now` `givenAt` and `updatedAt` may be.
+    pub max_clock_skew_ms: i64,
+    /// Milliseconds since the epoch.
+    pub now: fn() -> i64,
+}
+
+/// `--max-clock-skew` unless given: 5 minutes.
+pub const DEFAULT_MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            sites: Origins::default(),
+            max_clock_skew_ms: DEFAULT_MAX_CLOCK_SKEW_MS,
+            now: time::now_ms,
+        }
+    }
+}
+
+impl Policy {
+    /// The refusal of a valid receipt this policy does not allow, if any.
+    fn refuse(&self, receipt: &Receipt) -> Option<Reply> {
+        let ceiling = (self.now)().saturating_add(self.max_clock_skew_ms);
+        for (field, ms) in [
+            ("givenAt", receipt.given_at),
+            ("updatedAt", receipt.updated_at),
+        ] {
+            if ms > ceiling {
+                return Some(Reply::error(
+                    400,
+                    format!(
+                        "field \"{field}\": is in the future ({}, more than {} s after the \
+                         receiver's clock)",
+                        time::format_iso(ms),
+                        self.max_clock_skew_ms / 1000
+                    ),
+                ));
+            }
+        }
+        let sites = self.sites.as_slice();
+        if !sites.is_empty() && !sites.contains(&receipt.site) {
+            return Some(Reply::error(
+                403,
+                format!(
+                    "receipts for site {:?} are not accepted here (allowed: {})",
+                    receipt.site,
+                    sites.join(" ")
+                ),
+            ));
+        }
+        None
+    }
+}
+
 /// What `handle` needs to know about a request, whatever the server library.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Request<'a> {
@@ -127,7 +188,13 @@ pub enum Body {
 /// Decides the reply to one request. `body` is read only for a POST that passed the header
 /// checks, and never past `MAX_BODY + 1` bytes. The server does the same in two steps, `decide`
 /// then (reading the body asynchronously) `finish`; this is both, for callers with a `Read`.
-pub fn handle(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: &Origins) -> Reply {
+pub fn handle(
+    req: &Request,
+    body: &mut dyn Read,
+    store: &SharedStore,
+    origins: &Origins,
+    policy: &Policy,
+) -> Reply {
     match decide(req, origins) {
         Decision::Reply(reply) => reply,
         Decision::ReadBody => {
@@ -136,7 +203,7 @@ pub fn handle(req: &Request, body: &mut dyn Read, store: &SharedStore, origins: 
                 Ok(_) => Body::Bytes(bytes),
                 Err(e) => Body::Failed(e.to_string()),
             };
-            finish(req, body, store, origins)
+            finish(req, body, store, origins, policy)
         }
     }
 }
@@ -176,8 +243,14 @@ pub fn decide(req: &Request, origins: &Origins) -> Decision {
 /// The reply to a POST that `decide` answered with `ReadBody`, once its body is read: the body
 /// is checked and, only if it is a good receipt, stored (committed before this returns).
 /// Blocking (the store's commit waits for the disk).
-pub fn finish(req: &Request, body: Body, store: &SharedStore, origins: &Origins) -> Reply {
-    cors(receive(req, body, store), req.origin, origins)
+pub fn finish(
+    req: &Request,
+    body: Body,
+    store: &SharedStore,
+    origins: &Origins,
+    policy: &Policy,
+) -> Reply {
+    cors(receive(req, body, store, policy), req.origin, origins)
 }
 
 /// Adds `Access-Control-Allow-Origin` for an allowed origin; `Vary: Origin` always, since the
@@ -269,7 +342,7 @@ fn too_large() -> Reply {
     Reply::error(413, format!("the body is larger than {MAX_BODY} bytes"))
 }
 
-fn receive(req: &Request, body: Body, store: &SharedStore) -> Reply {
+fn receive(req: &Request, body: Body, store: &SharedStore, policy: &Policy) -> Reply {
     let bytes = match body {
         Body::Bytes(bytes) if bytes.len() <= MAX_BODY => bytes,
         Body::Bytes(_) | Body::TooLarge => return too_large(),
@@ -292,6 +365,9 @@ fn receive(req: &Request, body: Body, store: &SharedStore) -> Reply {
                 ),
             );
         }
+    }
+    if let Some(refusal) = policy.refuse(&receipt) {
+        return refusal;
     }
     match store.insert(&receipt) {
         Ok(Inserted::Stored) => Reply::json(201, r#"{"stored":true}"#.into()),
@@ -339,6 +415,12 @@ mod tests {
     struct Fixture {
         store: Box<SharedStore>,
         origins: Origins,
+        policy: Policy,
+    }
+
+    /// The injected clock of the fixture: 2026-12-15T12:00:00Z.
+    fn fixed_now() -> i64 {
+        time::parse_iso("2026-12-15T12:00:00Z").unwrap()
     }
 
     impl Fixture {
@@ -346,6 +428,10 @@ mod tests {
             Fixture {
                 store: Box::new(SqliteStore::open_in_memory().unwrap()),
                 origins: Origins::parse(&[SITE, "https://example.com"]).unwrap(),
+                policy: Policy {
+                    now: fixed_now,
+                    ..Policy::default()
+                },
             }
         }
 
@@ -354,7 +440,7 @@ mod tests {
         }
 
         fn send(&self, req: Request, body: &mut dyn Read) -> Reply {
-            handle(&req, body, &*self.store, &self.origins)
+            handle(&req, body, &*self.store, &self.origins, &self.policy)
         }
 
         /// POSTs `body` as the widget would (sendBeacon from SITE).
@@ -736,5 +822,98 @@ mod tests {
     fn log_lines_stay_one_line() {
         assert_eq!(printable("a\nb\u{1b}", 10), "a\\nb\\u{1b}");
         assert_eq!(printable("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn refuses_timestamps_past_the_clock_skew() {
+        let f = Fixture::new();
+        // now (injected) is 2026-12-15T12:00:00Z; the ceiling is 5 minutes later
+        let mut r = good();
+        r["updatedAt"] = "9999-12-31T23:59:59.999Z".into();
+        r["expiresAt"] = "9999-12-31T23:59:59.999Z".into();
+        f.refused(
+            || f.post(&r.to_string()),
+            400,
+            "field \"updatedAt\": is in the future (9999-12-31T23:59:59.999Z, more than 300 s \
+             after the receiver's clock)",
+        );
+        let mut r = good();
+        r["givenAt"] = "2026-12-15T12:05:00.001Z".into();
+        r["updatedAt"] = "2026-12-15T12:05:00.001Z".into();
+        f.refused(
+            || f.post(&r.to_string()),
+            400,
+            "field \"givenAt\": is in the future…",
+        );
+        // exactly at the ceiling is accepted
+        r["givenAt"] = "2026-12-15T12:05:00.000Z".into();
+        r["updatedAt"] = "2026-12-15T12:05:00.000Z".into();
+        assert_eq!(f.post(&r.to_string()).status, 201);
+        // a smaller skew, same clock
+        let f = Fixture {
+            policy: Policy {
+                max_clock_skew_ms: 0,
+                now: fixed_now,
+                ..Policy::default()
+            },
+            ..Fixture::new()
+        };
+        f.refused(
+            || f.post(&with("updatedAt", "2026-12-15T12:00:00.001Z".into())),
+            400,
+            "field \"updatedAt\": is in the future…",
+        );
+    }
+
+    /// The floor (nothing before 2020) is optin-core's record rule; the receiver applies it.
+    #[test]
+    fn refuses_timestamps_before_2020() {
+        let f = Fixture::new();
+        let mut r = good();
+        r["givenAt"] = "2019-12-31T23:59:59.999Z".into();
+        let reply = f.post(&r.to_string());
+        assert_eq!(reply.status, 400, "{reply:?}");
+        assert!(reply
+            .error_message()
+            .unwrap()
+            .starts_with("field \"givenAt\""));
+        r["updatedAt"] = "2019-12-31T23:59:59.999Z".into();
+        let reply = f.post(&r.to_string());
+        assert_eq!(reply.status, 400, "{reply:?}");
+        assert_eq!(f.count(), 0);
+    }
+
+    #[test]
+    fn refuses_receipts_for_sites_not_allowed() {
+        let f = Fixture {
+            policy: Policy {
+                sites: Origins::parse(&[SITE]).unwrap(),
+                now: fixed_now,
+                ..Policy::default()
+            },
+            ..Fixture::new()
+        };
+        // without an Origin header (a script), the Origin check cannot apply; the site list does
+        f.refused(
+            || {
+                f.post_with(
+                    &with("site", "https://other.example".into()),
+                    Some("application/json"),
+                    None,
+                )
+            },
+            403,
+            "receipts for site \"https://other.example\" are not accepted here (allowed: \
+             http://127.0.0.1:8000)",
+        );
+        assert_eq!(f.post(&good().to_string()).status, 201);
+        // no list: any site
+        let f = Fixture::new();
+        let reply = f.post_with(
+            &with("site", "https://other.example".into()),
+            Some("application/json"),
+            None,
+        );
+        assert_eq!(reply.status, 201, "{reply:?}");
     }
 }

@@ -14,7 +14,7 @@ pub mod server;
 pub mod store;
 pub mod time;
 
-pub use http::Origins;
+pub use http::{Origins, Policy};
 pub use receipt::Receipt;
-pub use server::{start, Limits, Running};
+pub use server::{start, start_with, Limits, Running};
 pub use store::{Inserted, PostgresStore, ReceiptStore, SqliteStore, StoreError};

@@ -2,8 +2,9 @@
 //! until SIGTERM
 //! or SIGINT. Every rule lives in the library; this file only wires it.
 
+use optin_receiver::http::DEFAULT_MAX_CLOCK_SKEW_MS;
 use optin_receiver::store::{self, DEFAULT_POOL_SIZE};
-use optin_receiver::{start, Limits, Origins};
+use optin_receiver::{start_with, Limits, Origins, Policy};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -20,6 +21,11 @@ usage: optin-receiver [--listen ADDR] [--db FILE|URL] [--origin ORIGIN]... [OPTI
   --origin ORIGIN  a site allowed to send receipts from the browser, e.g. https://example.com;
                    repeat for several. Requests with another Origin get 403; requests without
                    an Origin header (curl, server to server) are accepted.
+  --site ORIGIN    a site receipts may be for (the receipt's site field), e.g.
+                   https://www.example.com; repeat for several. A receipt for another site gets
+                   403, with or without an Origin header. Default: the --origin list (so scripts,
+                   which send no Origin, cannot file receipts for other sites either); with
+                   neither flag, any site.
   --workers N      runtime threads (default 4)
 
 limits (times in seconds, fractions allowed):
@@ -32,6 +38,8 @@ limits (times in seconds, fractions allowed):
   --max-requests N      requests in progress at once; more wait (default 64)
   --max-connections N   open connections; at the cap no more are accepted (default 512;
                         keep it below `ulimit -n`)
+  --max-clock-skew S    a receipt whose givenAt or updatedAt is more than S after this
+                        machine's clock gets 400 (default 300)
 
   -h, --help       this text
   -V, --version    the version
@@ -44,6 +52,8 @@ struct Args {
     db: String,
     pool_size: u32,
     origins: Vec<String>,
+    sites: Vec<String>,
+    max_clock_skew_ms: i64,
     limits: Limits,
 }
 
@@ -59,6 +69,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         db: "receipts.sqlite".into(),
         pool_size: DEFAULT_POOL_SIZE,
         origins: Vec::new(),
+        sites: Vec::new(),
+        max_clock_skew_ms: DEFAULT_MAX_CLOCK_SKEW_MS,
         limits: Limits::default(),
     };
     while let Some(arg) = args.next() {
@@ -79,6 +91,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--db" => parsed.db = value()?,
             "--pool-size" => parsed.pool_size = number(&flag, &value()?, 1, 64)? as u32,
             "--origin" => parsed.origins.push(value()?),
+            "--site" => parsed.sites.push(value()?),
+            "--max-clock-skew" => {
+                parsed.max_clock_skew_ms = seconds(&flag, &value()?)?.as_millis() as i64
+            }
             "--workers" => parsed.limits.workers = number(&flag, &value()?, 1, 64)?,
             "--request-timeout" => parsed.limits.request_timeout = seconds(&flag, &value()?)?,
             "--idle-timeout" => parsed.limits.idle_timeout = seconds(&flag, &value()?)?,
@@ -120,15 +136,31 @@ fn run(args: Args) -> Result<(), String> {
     let origins = Origins::parse(&args.origins)?;
     let store = store::open(&args.db, args.pool_size).map_err(|e| e.to_string())?;
     let stored = store.count().map_err(|e| e.to_string())?;
-    let mut running = start(&args.listen, store, origins.clone(), args.limits)?;
+    let sites = if args.sites.is_empty() {
+        origins.clone()
+    } else {
+        Origins::parse(&args.sites).map_err(|e| e.replacen("--origin", "--site", 1))?
+    };
+    let policy = Policy {
+        sites: sites.clone(),
+        max_clock_skew_ms: args.max_clock_skew_ms,
+        ..Policy::default()
+    };
+    let mut running = start_with(&args.listen, store, origins.clone(), policy, args.limits)?;
     running.catch_signals()?;
     let allowed = if origins.as_slice().is_empty() {
         "none (only requests without an Origin header are accepted)".to_owned()
     } else {
         origins.as_slice().join(" ")
     };
+    let sites = if sites.as_slice().is_empty() {
+        "any".to_owned()
+    } else {
+        sites.as_slice().join(" ")
+    };
     eprintln!(
-        "optin-receiver listening on http://{} db={} receipts={stored} origins: {allowed}",
+        "optin-receiver listening on http://{} db={} receipts={stored} origins: {allowed} \
+         sites: {sites}",
         running.addr(),
         store::display_db(&args.db)
     );
@@ -191,6 +223,9 @@ mod tests {
             "--origin",
             "https://a.example",
             "--origin=https://b.example",
+            "--site",
+            "https://www.example.com",
+            "--max-clock-skew=60",
             "--workers",
             "2",
             "--request-timeout",
@@ -211,6 +246,8 @@ mod tests {
         assert_eq!(a.db, "postgres://u@db.internal/consent");
         assert_eq!(a.pool_size, 3);
         assert_eq!(a.origins, ["https://a.example", "https://b.example"]);
+        assert_eq!(a.sites, ["https://www.example.com"]);
+        assert_eq!(a.max_clock_skew_ms, 60_000);
         assert_eq!(
             a.limits,
             Limits {

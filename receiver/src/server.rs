@@ -18,7 +18,7 @@
 //! - on shutdown it stops accepting, lets the requests in progress finish (up to
 //!   `request_timeout`), then closes the store.
 
-use crate::http::{self, Body, Decision, Origins, Reply, SharedStore, MAX_BODY};
+use crate::http::{self, Body, Decision, Origins, Policy, Reply, SharedStore, MAX_BODY};
 use crate::store::ReceiptStore;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -80,6 +80,7 @@ impl Default for Limits {
 struct App {
     store: Arc<SharedStore>,
     origins: Origins,
+    policy: Policy,
     limits: Limits,
 }
 
@@ -160,11 +161,23 @@ impl Drop for Running {
     }
 }
 
-/// Binds `listen` (e.g. `127.0.0.1:8787`, port 0 for any) and serves in the background.
+/// Binds `listen` (e.g. `127.0.0.1:8787`, port 0 for any) and serves in the background, with
+/// the default `Policy` (any site, 5 minutes of clock skew).
 pub fn start(
     listen: &str,
     store: Box<dyn ReceiptStore>,
     origins: Origins,
+    limits: Limits,
+) -> Result<Running, String> {
+    start_with(listen, store, origins, Policy::default(), limits)
+}
+
+/// `start` with a `Policy` (`--site`, `--max-clock-skew`).
+pub fn start_with(
+    listen: &str,
+    store: Box<dyn ReceiptStore>,
+    origins: Origins,
+    policy: Policy,
     limits: Limits,
 ) -> Result<Running, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -191,6 +204,7 @@ pub fn start(
     let app = Arc::new(App {
         store: Arc::from(store),
         origins,
+        policy,
         limits,
     });
     let (shutdown, stopping) = watch::channel(false);
@@ -523,7 +537,13 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
             };
             let app = app.clone();
             let reply = tokio::task::spawn_blocking(move || {
-                http::finish(&head.request(), body, &*app.store, &app.origins)
+                http::finish(
+                    &head.request(),
+                    body,
+                    &*app.store,
+                    &app.origins,
+                    &app.policy,
+                )
             })
             .await;
             match reply {
