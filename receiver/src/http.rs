@@ -65,7 +65,19 @@ pub struct Policy {
     pub max_clock_skew_ms: i64,
     /// Milliseconds since the epoch.
     pub now: fn() -> i64,
+    /// Receipts stored per consent id within 24 hours (`--max-per-id-per-day`); more get 429.
+    pub max_per_id_per_day: u64,
+    /// Receipts per second refilled into each client's bucket (`--rate`); 0: no rate limit.
+    pub rate: f64,
+    /// Size of each client's bucket (`--burst`).
+    pub burst: f64,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trust-forwarded-for`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
+
+/// `--max-per-id-per-day` unless given.
+pub const DEFAULT_MAX_PER_ID_PER_DAY: u64 = 50;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// `--max-clock-skew` unless given: 5 minutes.
 pub const DEFAULT_MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
@@ -76,6 +88,10 @@ impl Default for Policy {
             sites: Origins::default(),
             max_clock_skew_ms: DEFAULT_MAX_CLOCK_SKEW_MS,
             now: time::now_ms,
+            max_per_id_per_day: DEFAULT_MAX_PER_ID_PER_DAY,
+            rate: crate::limit::DEFAULT_RATE,
+            burst: crate::limit::DEFAULT_BURST,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -263,6 +279,17 @@ fn cors(reply: Reply, origin: Option<&str>, origins: &Origins) -> Reply {
     }
 }
 
+/// The reply to a POST over the client's rate limit (`--rate`, `--burst`): 429, with
+/// `Retry-After` and the CORS headers (so a page can read it); nothing is read or stored.
+pub fn rate_limited(req: &Request, origins: &Origins, retry_after_secs: u64) -> Reply {
+    let reply = Reply::error(
+        429,
+        format!("too many receipts from this address; retry in {retry_after_secs} s"),
+    )
+    .header("Retry-After", retry_after_secs.to_string());
+    cors(reply, req.origin, origins)
+}
+
 fn not_allowed(origin: &str) -> Reply {
     Reply::error(
         403,
@@ -368,6 +395,26 @@ fn receive(req: &Request, body: Body, store: &SharedStore, policy: &Policy) -> R
     }
     if let Some(refusal) = policy.refuse(&receipt) {
         return refusal;
+    }
+    let since = (policy.now)() - DAY_MS;
+    match store.count_for_id_since(&receipt.id, since) {
+        Ok(n) if n >= policy.max_per_id_per_day => {
+            return Reply::error(
+                429,
+                format!(
+                    "consent id {} already has {n} receipts stored in the last 24 hours \
+                     (at most {})",
+                    receipt.id, policy.max_per_id_per_day
+                ),
+            )
+            .header("Retry-After", "3600");
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let mut reply = Reply::error(500, "the receipt could not be stored; try again later");
+            reply.error = Some(format!("store: {e}"));
+            return reply;
+        }
     }
     match store.insert(&receipt) {
         Ok(Inserted::Stored) => Reply::json(201, r#"{"stored":true}"#.into()),
@@ -915,5 +962,55 @@ mod tests {
             None,
         );
         assert_eq!(reply.status, 201, "{reply:?}");
+    }
+
+    #[test]
+    fn caps_the_receipts_per_consent_id_per_day() {
+        let f = Fixture {
+            // the real clock: the store stamps received_at with it
+            policy: Policy {
+                max_per_id_per_day: 3,
+                ..Policy::default()
+            },
+            ..Fixture::new()
+        };
+        for minute in 0..3 {
+            let body = with("updatedAt", format!("2026-11-25T14:0{minute}:00Z").into());
+            assert_eq!(f.post(&body).status, 201);
+        }
+        let body = with("updatedAt", "2026-11-25T14:09:00Z".into());
+        let reply = f.post(&body);
+        f.refused(
+            || f.post(&body),
+            429,
+            "consent id 3f0c2a9e-8b1d-4c7e-9a2b-1d2e3f4a5b6c already has 3 receipts stored in \
+             the last 24 hours (at most 3)",
+        );
+        assert_eq!(reply.status, 429);
+        assert!(reply.headers.contains(&("Retry-After", "3600".into())));
+        // another id is not affected
+        let other = serde_json::json!("11111111-2222-4333-8444-555555555555");
+        assert_eq!(f.post(&with("id", other)).status, 201);
+    }
+
+    #[test]
+    fn a_rate_limited_post_is_429_with_retry_after_and_cors() {
+        let req = Request {
+            method: "POST",
+            path: "/receipts",
+            origin: Some(SITE),
+            ..Request::default()
+        };
+        let origins = Origins::parse(&[SITE]).unwrap();
+        let reply = rate_limited(&req, &origins, 2);
+        assert_eq!(reply.status, 429);
+        assert!(reply.headers.contains(&("Retry-After", "2".into())));
+        assert!(reply
+            .headers
+            .contains(&("Access-Control-Allow-Origin", SITE.into())));
+        assert_eq!(
+            reply.error_message().unwrap(),
+            "too many receipts from this address; retry in 2 s"
+        );
     }
 }

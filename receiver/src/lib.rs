@@ -9,6 +9,7 @@
 //! for the schema, status codes, limits and deployment.
 
 pub mod http;
+pub mod limit;
 pub mod receipt;
 pub mod server;
 pub mod store;

@@ -2,7 +2,8 @@
 //! until SIGTERM
 //! or SIGINT. Every rule lives in the library; this file only wires it.
 
-use optin_receiver::http::DEFAULT_MAX_CLOCK_SKEW_MS;
+use optin_receiver::http::{DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_PER_ID_PER_DAY};
+use optin_receiver::limit::{DEFAULT_BURST, DEFAULT_RATE};
 use optin_receiver::store::{self, DEFAULT_POOL_SIZE};
 use optin_receiver::{start_with, Limits, Origins, Policy};
 use std::process::ExitCode;
@@ -40,6 +41,14 @@ limits (times in seconds, fractions allowed):
                         keep it below `ulimit -n`)
   --max-clock-skew S    a receipt whose givenAt or updatedAt is more than S after this
                         machine's clock gets 400 (default 300)
+  --rate N              receipts per second per client address (token bucket refill; IPv6
+                        per /64); over it 429 with Retry-After (default 5; 0: no limit)
+  --burst N             receipts a client address may send at once (bucket size; default 20)
+  --trust-forwarded-for ADDR  a reverse proxy (its IP address as the receiver sees it);
+                        repeat for several. Only requests from these take the client address
+                        from X-Forwarded-For (the right-most entry that is not one of them)
+  --max-per-id-per-day N  receipts stored per consent id within 24 h; more get 429
+                        (default 50)
 
   -h, --help       this text
   -V, --version    the version
@@ -54,11 +63,15 @@ struct Args {
     origins: Vec<String>,
     sites: Vec<String>,
     max_clock_skew_ms: i64,
+    rate: f64,
+    burst: f64,
+    trusted_proxies: Vec<std::net::IpAddr>,
+    max_per_id_per_day: u64,
     limits: Limits,
 }
 
 enum Command {
-    Run(Args),
+    Run(Box<Args>),
     Help,
     Version,
 }
@@ -71,6 +84,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         origins: Vec::new(),
         sites: Vec::new(),
         max_clock_skew_ms: DEFAULT_MAX_CLOCK_SKEW_MS,
+        rate: DEFAULT_RATE,
+        burst: DEFAULT_BURST,
+        trusted_proxies: Vec::new(),
+        max_per_id_per_day: DEFAULT_MAX_PER_ID_PER_DAY,
         limits: Limits::default(),
     };
     while let Some(arg) = args.next() {
@@ -92,6 +109,18 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--pool-size" => parsed.pool_size = number(&flag, &value()?, 1, 64)? as u32,
             "--origin" => parsed.origins.push(value()?),
             "--site" => parsed.sites.push(value()?),
+            "--rate" => parsed.rate = rate(&flag, &value()?, 0.0)?,
+            "--burst" => parsed.burst = rate(&flag, &value()?, 1.0)?,
+            "--trust-forwarded-for" => {
+                let v = value()?;
+                let ip = v.parse().map_err(|_| {
+                    format!("{flag} {v:?} is not an IP address like 127.0.0.1 or ::1")
+                })?;
+                parsed.trusted_proxies.push(ip)
+            }
+            "--max-per-id-per-day" => {
+                parsed.max_per_id_per_day = number(&flag, &value()?, 1, 1_000_000)? as u64
+            }
             "--max-clock-skew" => {
                 parsed.max_clock_skew_ms = seconds(&flag, &value()?)?.as_millis() as i64
             }
@@ -109,7 +138,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }
-    Ok(Command::Run(parsed))
+    Ok(Command::Run(Box::new(parsed)))
 }
 
 fn number(flag: &str, v: &str, min: usize, max: usize) -> Result<usize, String> {
@@ -117,6 +146,13 @@ fn number(flag: &str, v: &str, min: usize, max: usize) -> Result<usize, String> 
         .ok()
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| format!("{flag} {v:?} is not a number from {min} to {max}"))
+}
+
+fn rate(flag: &str, v: &str, min: f64) -> Result<f64, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|n| *n >= min && *n <= 1e9)
+        .ok_or_else(|| format!("{flag} {v:?} is not a number from {min} to 1000000000"))
 }
 
 fn seconds(flag: &str, v: &str) -> Result<Duration, String> {
@@ -144,6 +180,10 @@ fn run(args: Args) -> Result<(), String> {
     let policy = Policy {
         sites: sites.clone(),
         max_clock_skew_ms: args.max_clock_skew_ms,
+        rate: args.rate,
+        burst: args.burst,
+        trusted_proxies: args.trusted_proxies,
+        max_per_id_per_day: args.max_per_id_per_day,
         ..Policy::default()
     };
     let mut running = start_with(&args.listen, store, origins.clone(), policy, args.limits)?;
@@ -183,7 +223,7 @@ fn main() -> ExitCode {
             println!("optin-receiver {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Ok(Command::Run(args)) => match run(args) {
+        Ok(Command::Run(args)) => match run(*args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("optin-receiver: {e}");
@@ -215,6 +255,8 @@ mod tests {
         assert_eq!(a.limits.workers, 4);
         assert_eq!(a.db, "receipts.sqlite");
         assert_eq!(a.pool_size, 8);
+        assert_eq!((a.rate, a.burst, a.max_per_id_per_day), (5.0, 20.0, 50));
+        assert!(a.trusted_proxies.is_empty());
         let Ok(Command::Run(a)) = parse(&[
             "--listen=127.0.0.1:0",
             "--db",
@@ -226,6 +268,12 @@ mod tests {
             "--site",
             "https://www.example.com",
             "--max-clock-skew=60",
+            "--rate=0.5",
+            "--burst",
+            "3",
+            "--trust-forwarded-for",
+            "10.0.0.2",
+            "--max-per-id-per-day=7",
             "--workers",
             "2",
             "--request-timeout",
@@ -248,6 +296,12 @@ mod tests {
         assert_eq!(a.origins, ["https://a.example", "https://b.example"]);
         assert_eq!(a.sites, ["https://www.example.com"]);
         assert_eq!(a.max_clock_skew_ms, 60_000);
+        assert_eq!((a.rate, a.burst), (0.5, 3.0));
+        assert_eq!(
+            a.trusted_proxies,
+            ["10.0.0.2".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(a.max_per_id_per_day, 7);
         assert_eq!(
             a.limits,
             Limits {

@@ -19,6 +19,7 @@
 //!   `request_timeout`), then closes the store.
 
 use crate::http::{self, Body, Decision, Origins, Policy, Reply, SharedStore, MAX_BODY};
+use crate::limit::{self, RateLimiter};
 use crate::store::ReceiptStore;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -81,6 +82,8 @@ struct App {
     store: Arc<SharedStore>,
     origins: Origins,
     policy: Policy,
+    /// `None` when `policy.rate` is 0.
+    limiter: Option<RateLimiter>,
     limits: Limits,
 }
 
@@ -201,9 +204,12 @@ pub fn start_with(
         let _entered = runtime.enter();
         TcpListener::from_std(listener).map_err(|e| format!("cannot listen on {listen}: {e}"))?
     };
+    let limiter = (policy.rate > 0.0)
+        .then(|| RateLimiter::new(policy.rate, policy.burst, limit::DEFAULT_MAX_CLIENTS));
     let app = Arc::new(App {
         store: Arc::from(store),
         origins,
+        limiter,
         policy,
         limits,
     });
@@ -240,10 +246,11 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopping: watch::Receiv
             _ = stopped(&mut stopping) => break,
         };
         match accepted {
-            Ok((stream, _)) => {
+            Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(connection(
                     stream,
+                    peer,
                     router.clone(),
                     limits.clone(),
                     stopping.clone(),
@@ -296,6 +303,7 @@ fn is_per_connection(e: &io::Error) -> bool {
 /// shutdown. `_permit` is its place under `max_connections`, given back when it closes.
 async fn connection(
     stream: TcpStream,
+    peer: SocketAddr,
     router: Router,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
@@ -307,8 +315,11 @@ async fn connection(
         activity: activity.clone(),
     });
     let in_service = activity.clone();
-    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         let (router, activity) = (router.clone(), in_service.clone());
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
         async move {
             let _busy = activity.busy();
             router.oneshot(request).await
@@ -529,6 +540,12 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
     match http::decide(&head.request(), &app.origins) {
         Decision::Reply(reply) => to_response(reply),
         Decision::ReadBody => {
+            if let Some(limiter) = &app.limiter {
+                let client = client_of(&request, &app.policy.trusted_proxies);
+                if let Err(wait) = limiter.take(client, crate::time::now_ms()) {
+                    return to_response(http::rate_limited(&head.request(), &app.origins, wait));
+                }
+            }
             let limited = http_body_util::Limited::new(request.into_body(), MAX_BODY);
             let body = match limited.collect().await {
                 Ok(collected) => Body::Bytes(collected.to_bytes().to_vec()),
@@ -562,6 +579,25 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
             }
         }
     }
+}
+
+/// The client's address for the rate limit: the TCP peer, or `X-Forwarded-For` when the peer is
+/// a trusted proxy (`limit::client_address`).
+fn client_of(request: &axum::extract::Request, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
+    if trusted.is_empty() {
+        return peer;
+    }
+    let forwarded: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    limit::client_address(peer, &forwarded, trusted)
 }
 
 fn to_response(reply: Reply) -> Response {

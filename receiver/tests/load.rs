@@ -51,7 +51,16 @@ impl Receiver {
     fn start(db: &str) -> Receiver {
         let mut command = Command::new(env!("CARGO_BIN_EXE_optin-receiver"));
         command
-            .args(["--listen", "127.0.0.1:0", "--origin", SITE, "--db"])
+            // one client address sends thousands: no rate limit here
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--origin",
+                SITE,
+                "--rate",
+                "0",
+                "--db",
+            ])
             .arg(db);
         let (child, line) = spawn_receiver(command);
         let addr = startup_field(&line, "http://")

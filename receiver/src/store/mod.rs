@@ -48,6 +48,10 @@ pub trait ReceiptStore: Send + Sync {
     fn insert(&self, receipt: &Receipt) -> Result<Inserted, StoreError>;
     /// How many receipts are stored.
     fn count(&self) -> Result<u64, StoreError>;
+    /// How many receipts of consent id `id` were received at or after `since_ms` (milliseconds
+    /// since the epoch), for `--max-per-id-per-day`. Served by the `(consent_id, updated_at)`
+    /// unique index.
+    fn count_for_id_since(&self, id: &str, since_ms: i64) -> Result<u64, StoreError>;
     /// Consent ids and `updated_at` of every stored receipt, oldest row first (for tests and
     /// audits).
     fn keys(&self) -> Result<Vec<(String, String)>, StoreError>;
@@ -186,6 +190,31 @@ pub(crate) mod contract {
         assert_eq!(json, body);
         assert!(
             time::parse_iso(&received).unwrap() > time::parse_iso("2025-01-01T00:00:00Z").unwrap()
+        );
+    }
+
+    /// `count_for_id_since` counts one id's rows received since a time.
+    pub fn counts_per_id_since(s: &dyn ReceiptStore) {
+        let id = receipt(&good().to_string()).id;
+        assert_eq!(s.count_for_id_since(&id, 0).unwrap(), 0);
+        let before = time::now_ms() - 1000;
+        for i in 0..3 {
+            let body = with("updatedAt", format!("2026-11-26T08:00:0{i}.000Z").into());
+            assert_eq!(s.insert(&receipt(&body)).unwrap(), Inserted::Stored);
+        }
+        let other = with("id", "11111111-2222-4333-8444-555555555555".into());
+        s.insert(&receipt(&other)).unwrap();
+        assert_eq!(s.count_for_id_since(&id, before).unwrap(), 3);
+        assert_eq!(s.count_for_id_since(&id, 0).unwrap(), 3);
+        assert_eq!(
+            s.count_for_id_since("11111111-2222-4333-8444-555555555555", before)
+                .unwrap(),
+            1
+        );
+        // received before `since`: not counted
+        assert_eq!(
+            s.count_for_id_since(&id, time::now_ms() + 60_000).unwrap(),
+            0
         );
     }
 

@@ -216,6 +216,20 @@ impl ReceiptStore for PostgresStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn count_for_id_since(&self, id: &str, since_ms: i64) -> Result<u64, StoreError> {
+        // received_at is canonical ISO text: in byte order ("C") it sorts as the instants do
+        let since = time::format_iso(since_ms.max(0));
+        let n: i64 = self
+            .connection()?
+            .query_one(
+                "SELECT COUNT(*) FROM receipts
+                 WHERE consent_id = $1 AND received_at >= $2 COLLATE \"C\"",
+                &[&id, &since],
+            )?
+            .get(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn keys(&self) -> Result<Vec<(String, String)>, StoreError> {
         let rows = self.connection()?.query(
             "SELECT consent_id, updated_at FROM receipts ORDER BY row_id",
@@ -254,6 +268,12 @@ mod tests {
         let pg = PgServer::start();
         let s = PostgresStore::open(&pg.url(), 2).unwrap();
         contract::stores_the_body_as_received(&s, || columns(&s));
+    }
+
+    #[test]
+    fn counts_per_id_since() {
+        let pg = PgServer::start();
+        contract::counts_per_id_since(&PostgresStore::open(&pg.url(), 2).unwrap());
     }
 
     #[test]

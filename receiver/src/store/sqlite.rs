@@ -153,6 +153,16 @@ impl ReceiptStore for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn count_for_id_since(&self, id: &str, since_ms: i64) -> Result<u64, StoreError> {
+        // received_at is canonical ISO text: it sorts as the instants do
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM receipts WHERE consent_id = ?1 AND received_at >= ?2",
+            params![id, time::format_iso(since_ms.max(0))],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     fn keys(&self) -> Result<Vec<(String, String)>, StoreError> {
         let conn = self.conn();
         let mut stmt =
@@ -187,6 +197,11 @@ mod tests {
     fn stores_the_body_as_received_and_the_columns() {
         let s = SqliteStore::open_in_memory().unwrap();
         contract::stores_the_body_as_received(&s, || columns(&s));
+    }
+
+    #[test]
+    fn counts_per_id_since() {
+        contract::counts_per_id_since(&SqliteStore::open_in_memory().unwrap());
     }
 
     #[test]

@@ -55,6 +55,20 @@ impl Conn {
         })
     }
 
+    /// A connection from the local address `from` (e.g. 127.0.0.2, to be another client).
+    pub fn open_from(from: std::net::IpAddr, addr: SocketAddr) -> io::Result<Conn> {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+        socket.bind(&SocketAddr::new(from, 0).into())?;
+        socket.connect_timeout(&addr.into(), Duration::from_secs(5))?;
+        let stream: TcpStream = socket.into();
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_nodelay(true)?;
+        Ok(Conn {
+            reader: BufReader::new(stream),
+        })
+    }
+
     /// Sends a request (adding Host and, with a body, Content-Length) and reads the response.
     pub fn send(
         &mut self,
