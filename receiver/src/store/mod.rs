@@ -28,6 +28,17 @@ pub enum Inserted {
     Replayed,
 }
 
+impl Inserted {
+    /// What an insert that ignores a conflicting (replayed) row means, from the rows it changed.
+    pub(crate) fn from_rows_changed(rows: u64) -> Inserted {
+        if rows == 1 {
+            Inserted::Stored
+        } else {
+            Inserted::Replayed
+        }
+    }
+}
+
 /// The backend failed; the receipt may not be stored and must not be acknowledged.
 #[derive(Debug)]
 pub struct StoreError(pub String);

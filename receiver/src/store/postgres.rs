@@ -201,11 +201,7 @@ impl ReceiptStore for PostgresStore {
                 &receipt.json,
             ],
         )?;
-        Ok(if changed == 1 {
-            Inserted::Stored
-        } else {
-            Inserted::Replayed
-        })
+        Ok(Inserted::from_rows_changed(changed))
     }
 
     fn count(&self) -> Result<u64, StoreError> {

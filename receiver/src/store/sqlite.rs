@@ -139,11 +139,7 @@ impl ReceiptStore for SqliteStore {
                 receipt.json,
             ],
         )?;
-        Ok(if changed == 1 {
-            Inserted::Stored
-        } else {
-            Inserted::Replayed
-        })
+        Ok(Inserted::from_rows_changed(changed as u64))
     }
 
     fn count(&self) -> Result<u64, StoreError> {
