@@ -5,7 +5,10 @@
 //! whatever the server's default, so a commit is flushed (and, on a replicated server, as
 //! durable as the server is configured to make it) before `insert` returns.
 
-use super::{display_db, Inserted, ReceiptStore, StoreError, SCHEMA_VERSION};
+use super::{
+    display_db, Inserted, ReceiptStore, Retention, Selection, StoreError, StoredReceipt,
+    SCHEMA_VERSION,
+};
 use crate::receipt::Receipt;
 use crate::time;
 use postgres::{Client, Config, NoTls};
@@ -204,6 +207,14 @@ impl ReceiptStore for PostgresStore {
         Ok(Inserted::from_rows_changed(changed))
     }
 
+    fn ping(&self) -> Result<(), StoreError> {
+        // Checking a connection out of the pool already tests it; the query also reads the
+        // database (the schema is there, the user may read it).
+        self.connection()?
+            .query_one("SELECT COUNT(*) FROM schema_version", &[])?;
+        Ok(())
+    }
+
     fn count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .connection()?
@@ -233,7 +244,96 @@ impl ReceiptStore for PostgresStore {
         )?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
+
+    fn export(
+        &self,
+        selection: &Selection,
+        each: &mut dyn FnMut(StoredReceipt) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let (since, until) = selection.bounds();
+        // Canonical ISO text compares as the instants do in byte order ("C"), whatever the
+        // database's collation; an empty site list means any site.
+        let sql = "SELECT received_at, receipt_json FROM receipts
+             WHERE ($1::text IS NULL OR updated_at >= $1 COLLATE \"C\")
+               AND ($2::text IS NULL OR updated_at < $2 COLLATE \"C\")
+               AND (cardinality($3::text[]) = 0 OR site = ANY($3))
+             ORDER BY updated_at COLLATE \"C\", consent_id COLLATE \"C\"";
+        let mut client = self.connection()?;
+        // A read-only snapshot, read through a portal EXPORT_BATCH rows at a time: the server
+        // sorts (spilling to disk past work_mem) and only one batch is ever in memory here.
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let portal = tx.bind(sql, &[&since, &until, &selection.sites])?;
+        let mut n = 0;
+        loop {
+            let rows = tx.query_portal(&portal, EXPORT_BATCH)?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in rows {
+                each(StoredReceipt {
+                    received_at: row.get(0),
+                    json: row.get(1),
+                })?;
+                n += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn count_prunable(&self, rule: &Retention) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .connection()?
+            .query_one(
+                &format!("SELECT COUNT(*) FROM receipts r WHERE {PRUNABLE}"),
+                &[&rule.cutoff(), &rule.include_latest],
+            )?
+            .get(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn prune(&self, rule: &Retention) -> Result<u64, StoreError> {
+        let sql = format!(
+            "DELETE FROM receipts WHERE row_id IN (
+                 SELECT row_id FROM receipts r WHERE row_id > $3 AND {PRUNABLE}
+                 ORDER BY row_id LIMIT $4)
+             RETURNING row_id"
+        );
+        let (cutoff, batch) = (rule.cutoff(), rule.batch.max(1));
+        let (mut after, mut deleted) = (0i64, 0u64);
+        let mut client = self.connection()?;
+        let statement = client.prepare(&sql)?;
+        loop {
+            // One statement in autocommit per batch: its own short transaction, its row locks
+            // released before the next.
+            let rows = client.query(
+                &statement,
+                &[&cutoff, &rule.include_latest, &after, &i64::from(batch)],
+            )?;
+            deleted += rows.len() as u64;
+            // The scan goes on after the batch's last row (by the primary key), so the whole
+            // prune reads the table once, whatever the number of batches.
+            match rows.iter().map(|r| r.get::<_, i64>(0)).max() {
+                Some(last) if rows.len() as u32 == batch => after = last,
+                _ => return Ok(deleted),
+            }
+        }
+    }
 }
+
+/// Rows an export reads from the server at a time.
+const EXPORT_BATCH: i32 = 500;
+
+/// Which rows of `receipts r` prune deletes: received before `$1` and, unless `$2`
+/// (`include_latest`), not their consent id's latest (a later `updatedAt` of the same id exists;
+/// served by the `(consent_id, updated_at)` unique index).
+const PRUNABLE: &str = "r.received_at < $1 COLLATE \"C\" AND ($2 OR EXISTS (
+    SELECT 1 FROM receipts n
+    WHERE n.consent_id = r.consent_id AND n.updated_at > r.updated_at COLLATE \"C\"))";
 
 #[cfg(test)]
 mod tests {
@@ -276,6 +376,27 @@ mod tests {
     fn concurrent_inserts_each_store_once() {
         let pg = PgServer::start();
         contract::concurrent_inserts_each_store_once(&PostgresStore::open(&pg.url(), 4).unwrap());
+    }
+
+    /// One server for both: each test starts a server of its own, about a second each.
+    #[test]
+    fn exports_by_site_and_updated_at_and_prunes_old_receipts() {
+        let pg = PgServer::start();
+        let s = PostgresStore::open(&pg.url(), 2).unwrap();
+        contract::exports_by_site_and_updated_at(&s);
+        s.with_client(|c| c.batch_execute("DELETE FROM receipts"))
+            .unwrap()
+            .unwrap();
+        contract::prunes_old_receipts_but_keeps_each_latest(&s, &|id, updated, received| {
+            s.with_client(|c| {
+                c.execute(
+                    "UPDATE receipts SET received_at = $3 WHERE consent_id = $1 AND updated_at = $2",
+                    &[&id, &updated, &received],
+                )
+            })
+            .unwrap()
+            .unwrap();
+        });
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! anyway). It owns the SQLite side of the schema and its migration; the contract it keeps is
 //! `store/mod.rs`'s.
 
-use super::{Inserted, ReceiptStore, StoreError, SCHEMA_VERSION};
+use super::{
+    Inserted, ReceiptStore, Retention, Selection, StoreError, StoredReceipt, SCHEMA_VERSION,
+};
 use crate::receipt::Receipt;
 use crate::time;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -142,6 +144,12 @@ impl ReceiptStore for SqliteStore {
         Ok(Inserted::from_rows_changed(changed as u64))
     }
 
+    fn ping(&self) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.query_row("SELECT COUNT(*) FROM schema_version", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     fn count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn()
@@ -166,7 +174,90 @@ impl ReceiptStore for SqliteStore {
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    fn export(
+        &self,
+        selection: &Selection,
+        each: &mut dyn FnMut(StoredReceipt) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let (since, until) = selection.bounds();
+        let mut sql = String::from(
+            "SELECT received_at, receipt_json FROM receipts
+             WHERE (?1 IS NULL OR updated_at >= ?1) AND (?2 IS NULL OR updated_at < ?2)",
+        );
+        if !selection.sites.is_empty() {
+            let marks: Vec<String> = (0..selection.sites.len())
+                .map(|i| format!("?{}", i + 3))
+                .collect();
+            sql.push_str(&format!(" AND site IN ({})", marks.join(", ")));
+        }
+        // No index on updated_at: SQLite sorts, spilling to temporary files beyond its cache,
+        // so a big table is never held in memory, neither SQLite's nor ours.
+        sql.push_str(" ORDER BY updated_at, consent_id");
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&since, &until];
+        values.extend(selection.sites.iter().map(|s| s as &dyn rusqlite::ToSql));
+        let conn = self.conn();
+        // One statement is one read transaction: a consistent snapshot in WAL mode, while the
+        // receiver keeps writing.
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(values.as_slice())?;
+        let mut n = 0;
+        while let Some(row) = rows.next()? {
+            each(StoredReceipt {
+                received_at: row.get(0)?,
+                json: row.get(1)?,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn count_prunable(&self, rule: &Retention) -> Result<u64, StoreError> {
+        let n: i64 = self.conn().query_row(
+            &format!("SELECT COUNT(*) FROM receipts r WHERE {PRUNABLE}"),
+            params![rule.cutoff(), rule.include_latest],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn prune(&self, rule: &Retention) -> Result<u64, StoreError> {
+        let sql = format!(
+            "DELETE FROM receipts WHERE row_id IN (
+                 SELECT row_id FROM receipts r WHERE row_id > ?3 AND {PRUNABLE}
+                 ORDER BY row_id LIMIT ?4)
+             RETURNING row_id"
+        );
+        let (cutoff, batch) = (rule.cutoff(), rule.batch.max(1));
+        let (mut after, mut deleted) = (0i64, 0u64);
+        loop {
+            // Each batch is one statement in autocommit, so its own short transaction; the
+            // mutex (and SQLite's write lock) is released between batches.
+            let ids: Vec<i64> = {
+                let conn = self.conn();
+                let mut stmt = conn.prepare(&sql)?;
+                let rows = stmt
+                    .query_map(params![cutoff, rule.include_latest, after, batch], |row| {
+                        row.get(0)
+                    })?;
+                rows.collect::<Result<_, _>>()?
+            };
+            deleted += ids.len() as u64;
+            // The scan goes on after the batch's last row (by the primary key), so the whole
+            // prune reads the table once, whatever the number of batches.
+            match ids.iter().max() {
+                Some(&last) if ids.len() as u32 == batch => after = last,
+                _ => return Ok(deleted),
+            }
+        }
+    }
 }
+
+/// Which rows of `receipts r` prune deletes: received before `?1` and, unless `?2`
+/// (`include_latest`), not their consent id's latest (a later `updatedAt` of the same id exists;
+/// served by the `(consent_id, updated_at)` unique index).
+const PRUNABLE: &str = "r.received_at < ?1 AND (?2 OR EXISTS (
+    SELECT 1 FROM receipts n WHERE n.consent_id = r.consent_id AND n.updated_at > r.updated_at))";
 
 #[cfg(test)]
 mod tests {
@@ -203,6 +294,25 @@ mod tests {
     #[test]
     fn concurrent_inserts_each_store_once() {
         contract::concurrent_inserts_each_store_once(&SqliteStore::open_in_memory().unwrap());
+    }
+
+    #[test]
+    fn exports_by_site_and_updated_at() {
+        contract::exports_by_site_and_updated_at(&SqliteStore::open_in_memory().unwrap());
+    }
+
+    #[test]
+    fn prunes_old_receipts_but_keeps_each_latest() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        contract::prunes_old_receipts_but_keeps_each_latest(&s, &|id, updated, received| {
+            s.with_connection(|c| {
+                c.execute(
+                    "UPDATE receipts SET received_at = ?3 WHERE consent_id = ?1 AND updated_at = ?2",
+                    params![id, updated, received],
+                )
+            })
+            .unwrap();
+        });
     }
 
     #[test]
