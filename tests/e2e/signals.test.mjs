@@ -1,6 +1,6 @@
 // Signals suite: Google Consent Mode v2 (default and updates in window.dataLayer), Global Privacy
 // Control, consent receipts (optin.receipt() and the panel's download) and the consent log
-// (config `log.endpoint`, including optin-receiver when it is built).
+// (config `log.endpoint`, including optin-receiver on SQLite and PostgreSQL when it is built).
 //
 // The Google tag is a local stand-in (fixtures/gtag-standin.js) that records what dataLayer held
 // when it ran. Everything is served from 127.0.0.1.
@@ -15,8 +15,9 @@ import http from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   ROOT, setupE2E, html, gated, widget, waitReady, storedConsent, runs, waitForRuns, waitForEvents,
-  assertRecordShape, settle, sleep, bannerReady,
+  assertRecordShape, settle, sleep, bannerReady, ISO_8601,
 } from './harness.mjs';
+import { startPostgres } from './pg.mjs';
 
 const env = setupE2E();
 const T = { timeout: 60_000 };
@@ -701,72 +702,204 @@ test('consent log: an unreachable endpoint breaks nothing; the receipt is sent o
   }
 });
 
+// optin-receiver, when built: the newer of receiver/target/{release,debug}/optin-receiver (`make
+// receiver` builds debug; a stale release binary must not shadow it).
 const RECEIVER = ['release', 'debug']
   .map((p) => path.join(ROOT, 'receiver', 'target', p, 'optin-receiver'))
-  .find((p) => fs.existsSync(p));
+  .filter((p) => fs.existsSync(p))
+  .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+const RECEIVER_SKIP = RECEIVER ? false : 'optin-receiver is not built (receiver/target/{release,debug}/optin-receiver missing; make receiver)';
 const HAS_SQLITE3 = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).status === 0;
+// The receipts table's columns (receiver/README.md "Schema"), in SQLite and PostgreSQL alike.
+const RECEIPT_COLUMNS = ['row_id', 'consent_id', 'updated_at', 'received_at', 'site', 'revision', 'method', 'receipt_json'];
 
-test('consent log: optin-receiver stores the banner\'s Accept all in SQLite', {
-  ...T,
-  skip: RECEIVER ? false : 'optin-receiver is not built (receiver/target/{release,debug}/optin-receiver missing)',
-}, async () => {
+/**
+ * Start optin-receiver on a free port of 127.0.0.1 with `--db db` (a SQLite file or a
+ * postgres:// URL), allowing the harness server's origin; resolves once /health answers.
+ * Returns { origin, stderr(), stop() }; stop() (SIGTERM, then SIGKILL after 3 s) never throws.
+ */
+async function startReceiver(db) {
   const port = await freePort();
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'optin-receiver-e2e-'));
-  const db = path.join(dir, 'r.sqlite');
-  const origin = env.server.origin;
-  const receiverOrigin = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${port}`;
   let stderr = '';
-  const child = spawn(RECEIVER, ['--listen', `127.0.0.1:${port}`, '--db', db, '--origin', origin], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(RECEIVER, ['--listen', `127.0.0.1:${port}`, '--db', db, '--origin', env.server.origin],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((r) => child.once('exit', r));
+  const receiver = {
+    origin,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await Promise.race([exited, sleep(3000)]);
+      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+    },
+  };
   try {
     await until(async () => {
-      if (child.exitCode !== null) assert.fail(`optin-receiver exited (${child.exitCode}): ${stderr}`);
-      try { return (await fetch(`${receiverOrigin}/health`)).ok; } catch { return false; }
-    }, { message: `optin-receiver /health (stderr: ${stderr})` });
+      if (child.exitCode !== null) assert.fail(`optin-receiver --db ${db} exited (${child.exitCode}): ${stderr}`);
+      try { return (await fetch(`${origin}/health`, { signal: AbortSignal.timeout(2000) })).ok; } catch { return false; }
+    }, { timeout: 20_000, message: `optin-receiver --db ${db}: /health (stderr so far: ${stderr})` });
+  } catch (err) {
+    await receiver.stop();
+    throw err;
+  }
+  return receiver;
+}
 
-    const s = await open('/p/log-receiver.html', html({ config: logConfig(`${receiverOrigin}/receipts`), body: LOG_BODY }));
-    const { page } = s;
-    const w = await bannerReady(page);
-    await w.acceptAll.click();
-    await w.banner.waitFor({ state: 'hidden' });
-    await waitForRuns(page, 1);
-    const receipt = await api(page, 'receipt');
-    assertReceipt(receipt, await storedConsent(page), { msg: 'receipt' });
+/**
+ * Poll `read()` (resolving the receipts table's rows) until it holds `n` rows; then no more.
+ * `what()` names the table (and the receiver's stderr) in a failure.
+ */
+async function waitForRows(read, n, what) {
+  let last;
+  const rows = await until(async () => {
+    last = await read();
+    return last && last.length >= n ? last : null;
+  }, { message: `${n} row(s)` }).catch((err) => {
+    throw new Error(`${err.message} in ${what()}; rows: ${JSON.stringify(last)}`);
+  });
+  await sleep(300);
+  const again = await read();
+  assert.equal(again.length, n, `${n} row(s), no more (got ${again.length}) in ${what()}`);
+  assert.deepEqual(again, rows, `the rows did not change in ${what()}`);
+  return again;
+}
+
+/**
+ * Assert a receipts row stores `receipt` as sent: its columns, the body byte for byte as JSON,
+ * received_at set (ISO 8601, within the test's run), and neither the client's IP address nor the
+ * browser's user agent anywhere in it (the site column is an origin on 127.0.0.1, so the site's
+ * origin is taken out before the address is looked for).
+ */
+function assertReceiptRow(row, receipt, { since, userAgent, msg }) {
+  for (const c of RECEIPT_COLUMNS) assert.ok(c in row, `${msg}: column ${c} (row: ${JSON.stringify(row)})`);
+  const extra = Object.keys(row).filter((c) => !RECEIPT_COLUMNS.includes(c));
+  assert.deepEqual(extra.filter((c) => /ip|addr|agent|ua$|client|host/i.test(c)), [], `${msg}: no address or user-agent column`);
+  assert.equal(row.consent_id, receipt.id, `${msg}: consent_id is the receipt's id`);
+  assert.equal(row.site, env.server.origin, `${msg}: site`);
+  assert.equal(row.method, receipt.method, `${msg}: method`);
+  assert.equal(Number(row.revision), receipt.revision, `${msg}: revision`);
+  assert.equal(Date.parse(row.updated_at), Date.parse(receipt.updatedAt), `${msg}: updated_at is the receipt's updatedAt`);
+  assert.match(String(row.received_at), ISO_8601, `${msg}: received_at is ISO 8601`);
+  const received = Date.parse(row.received_at);
+  assert.ok(received >= since - 1000 && received <= Date.now() + 1000,
+    `${msg}: received_at ${row.received_at} is within the test's run`);
+  const body = JSON.parse(row.receipt_json);
+  assert.deepEqual(body, receipt, `${msg}: receipt_json is the receipt`);
+  assert.deepEqual(Object.keys(body).sort(), RECEIPT_KEYS, `${msg}: receipt_json has exactly the receipt's keys`);
+  const text = JSON.stringify(row).split(env.server.origin).join('<site>');
+  for (const needle of ['127.0.0.1', '::1', userAgent, 'HeadlessChrome', 'Mozilla/']) {
+    assert.ok(!text.includes(needle), `${msg}: ${JSON.stringify(needle)} is nowhere in the row: ${text}`);
+  }
+}
+
+const ALL_GRANTED = { necessary: true, analytics: true, marketing: true, social: true };
+const ALL_DENIED = { necessary: true, analytics: false, marketing: false, social: false };
+const OPENER = '<footer><button type="button" id="cookie-settings" data-optin-open>Cookie settings</button></footer>';
+
+/** Open a page logging to `receiver`, click the banner's Accept all; resolves { s, receipt, userAgent }. */
+async function acceptAllLoggedTo(receiver, pathname) {
+  const s = await open(pathname, html({ config: logConfig(`${receiver.origin}/receipts`), body: `${OPENER}\n${LOG_BODY}` }));
+  const { page } = s;
+  const userAgent = await page.evaluate(() => navigator.userAgent);
+  const w = await bannerReady(page);
+  await w.acceptAll.click();
+  await w.banner.waitFor({ state: 'hidden' });
+  await waitForRuns(page, 1);
+  const receipt = await api(page, 'receipt');
+  assertReceipt(receipt, await storedConsent(page), { msg: 'receipt after Accept all' });
+  assert.equal(receipt.method, 'accept-all');
+  assert.deepEqual(receipt.categories, ALL_GRANTED, 'Accept all granted every category');
+  return { s, receipt, userAgent };
+}
+
+test('consent log: optin-receiver stores the banner\'s Accept all in SQLite', { ...T, skip: RECEIVER_SKIP }, async () => {
+  const since = Date.now();
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'optin-receiver-e2e-'));
+  const db = path.join(dir, 'r.sqlite');
+  let receiver;
+  try {
+    receiver = await startReceiver(db);
+    const { s, receipt, userAgent } = await acceptAllLoggedTo(receiver, '/p/log-receiver.html');
 
     if (HAS_SQLITE3) {
-      const rows = await until(() => {
-        const q = spawnSync('sqlite3', ['-json', db,
-          'SELECT consent_id, updated_at, site, revision, method, receipt_json FROM receipts ORDER BY row_id'], { encoding: 'utf8' });
+      const read = () => {
+        const q = spawnSync('sqlite3', ['-json', db, 'SELECT * FROM receipts ORDER BY row_id'], { encoding: 'utf8', timeout: 10_000 });
         if (q.status !== 0) return null;
         const out = q.stdout.trim();
-        const parsed = out ? JSON.parse(out) : [];
-        return parsed.length ? parsed : null;
-      }, { message: `a row in ${db} (receiver stderr: ${stderr})` });
-      await sleep(300);
-      assert.equal(rows.length, 1, 'one row');
-      const row = rows[0];
-      assert.equal(row.consent_id, receipt.id, 'consent_id');
-      assert.equal(row.site, origin, 'site');
-      assert.equal(row.method, 'accept-all', 'method');
-      assert.equal(row.revision, receipt.revision, 'revision');
-      assert.equal(Date.parse(row.updated_at), Date.parse(receipt.updatedAt), 'updated_at');
-      assert.deepEqual(JSON.parse(row.receipt_json), receipt, 'the stored body is the receipt');
+        return out ? JSON.parse(out) : [];
+      };
+      const [row] = await waitForRows(read, 1, () => `${db} (receiver stderr: ${receiver.stderr()})`);
+      assertReceiptRow(row, receipt, { since, userAgent, msg: 'SQLite row' });
     } else {
       // No sqlite3 CLI: ask the receiver. A replay of a stored receipt is answered 409.
       const replay = await until(async () => {
-        const r = await fetch(`${receiverOrigin}/receipts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(receipt) });
+        const r = await fetch(`${receiver.origin}/receipts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(receipt) });
         return r.status === 409 ? r : null;
       }, { message: 'the receiver to report the receipt as already stored (409)' });
       assert.equal(replay.status, 409);
     }
     assert.deepEqual(s.pageErrors, [], 'no page error');
-    finish(s, [origin, receiverOrigin]);
+    finish(s, [env.server.origin, receiver.origin]);
   } finally {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.race([exited, sleep(3000)]);
-    if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+    await receiver?.stop();
     await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('consent log: optin-receiver stores the banner\'s Accept all, then a change to Reject all, in PostgreSQL', {
+  timeout: 120_000, skip: RECEIVER_SKIP,
+}, async () => {
+  const since = Date.now();
+  // A throwaway server of our own (tests/e2e/pg.mjs); no PostgreSQL fails the test, naming `make test`.
+  const pg = await startPostgres();
+  let receiver;
+  try {
+    await pg.createDatabase('optin_e2e');
+    receiver = await startReceiver(pg.url('optin_e2e'));
+    const read = async () => JSON.parse(await pg.query('optin_e2e',
+      'SELECT COALESCE(json_agg(r ORDER BY r.row_id), \'[]\'::json) FROM receipts r'));
+    const what = () => `PostgreSQL table receipts (receiver stderr: ${receiver.stderr()})`;
+
+    // First visit: the banner's Accept all.
+    const { s, receipt: accepted, userAgent } = await acceptAllLoggedTo(receiver, '/p/log-receiver-pg.html');
+    const { page } = s;
+    const [first] = await waitForRows(read, 1, what);
+    assertReceiptRow(first, accepted, { since, userAgent, msg: 'row 1 (Accept all)' });
+    assert.deepEqual(JSON.parse(first.receipt_json).categories, ALL_GRANTED, 'row 1: every category granted');
+
+    // Second visit: a change of mind, from the page's "Cookie settings" to the panel's Reject all.
+    await sleep(20); // the clock moves: a new updatedAt
+    await page.reload();
+    await waitReady(page);
+    const w = widget(page);
+    assert.equal(await w.banner.isVisible(), false, 'no banner on the second visit');
+    await page.locator('#cookie-settings').click();
+    await w.preferences.waitFor({ state: 'visible' });
+    await w.prefsRejectAll.click();
+    await w.preferences.waitFor({ state: 'hidden' });
+    await until(async () => (await storedConsent(page))?.method === 'reject-all', { message: 'the stored choice to be reject-all' });
+    const rejected = await api(page, 'receipt');
+    assertReceipt(rejected, await storedConsent(page), { msg: 'receipt after Reject all' });
+    assert.equal(rejected.id, accepted.id, 'same consent id');
+    assert.ok(Date.parse(rejected.updatedAt) > Date.parse(accepted.updatedAt), 'a new updatedAt');
+    assert.deepEqual(rejected.categories, ALL_DENIED, 'Reject all denied every optional category');
+
+    const rows = await waitForRows(read, 2, what);
+    assert.deepEqual(rows[0], first, 'row 1 unchanged');
+    assertReceiptRow(rows[1], rejected, { since, userAgent, msg: 'row 2 (Reject all)' });
+    assert.equal(rows[1].consent_id, first.consent_id, 'row 2: the same consent id as row 1');
+    assert.equal(rows[1].method, 'reject-all', 'row 2: method reject-all');
+    assert.deepEqual(JSON.parse(rows[1].receipt_json).categories, ALL_DENIED, 'row 2: every optional category denied');
+    assert.ok(Number(rows[1].row_id) > Number(first.row_id), 'row 2 after row 1');
+    assert.ok(rows[1].received_at >= first.received_at, 'row 2 received after row 1');
+
+    assert.deepEqual(s.pageErrors, [], 'no page error');
+    finish(s, [env.server.origin, receiver.origin]);
+  } finally {
+    await receiver?.stop();
+    await pg.stop();
   }
 });
