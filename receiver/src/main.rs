@@ -1,6 +1,11 @@
 //! The `optin-receiver` command: reads the flags, opens the store (SQLite or PostgreSQL), serves
 //! until SIGTERM
-//! or SIGINT. Every rule lives in the library; this file only wires it.
+//! or SIGINT. Every rule lives in the library; this file only wires it. The operator
+//! subcommands `export` and `prune` are `export.rs` and `prune.rs`; without one (or with
+//! `serve`) it serves, so existing command lines keep working.
+
+mod export;
+mod prune;
 
 use optin_receiver::http::{DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_PER_ID_PER_DAY};
 use optin_receiver::limit::{DEFAULT_BURST, DEFAULT_RATE};
@@ -12,7 +17,15 @@ use std::time::Duration;
 const HELP: &str = "\
 optin-receiver: stores optin consent receipts (POST /receipts) in SQLite or PostgreSQL.
 
-usage: optin-receiver [--listen ADDR] [--db FILE|URL] [--origin ORIGIN]... [OPTIONS]
+usage: optin-receiver [serve] [--listen ADDR] [--db FILE|URL] [--origin ORIGIN]... [OPTIONS]
+       optin-receiver export --db FILE|URL [--site ORIGIN]... [--since TIME] [--until TIME]
+                             [--format jsonl|csv] [--output FILE]
+       optin-receiver prune --db FILE|URL --older-than DAYS [--dry-run] [--include-latest]
+
+  export: the stored receipts for an auditor; prune: deletes old receipts (retention; nothing
+  is deleted otherwise). `optin-receiver export --help`, `prune --help` for theirs.
+
+serve (the default):
 
   --listen ADDR    address and port to listen on (default 127.0.0.1:8787; port 0 picks one)
   --db FILE|URL    a SQLite database file, created if missing (default receipts.sqlite), or a
@@ -163,6 +176,50 @@ fn seconds(flag: &str, v: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{flag} {v:?} is not a number of seconds from 0.001 to 86400"))
 }
 
+/// The subcommands' flags, read the way the server's are: `--flag value` or `--flag=value`.
+struct Flags<I> {
+    args: I,
+    /// The value given with `=` to the flag just read.
+    inline: Option<String>,
+}
+
+impl<I: Iterator<Item = String>> Flags<I> {
+    fn new(args: I) -> Flags<I> {
+        Flags { args, inline: None }
+    }
+
+    /// The next flag, its `=value` kept for `value`.
+    fn next_flag(&mut self) -> Option<String> {
+        let arg = self.args.next()?;
+        match arg.split_once('=') {
+            Some((flag, v)) if flag.starts_with("--") => {
+                self.inline = Some(v.to_owned());
+                Some(flag.to_owned())
+            }
+            _ => {
+                self.inline = None;
+                Some(arg)
+            }
+        }
+    }
+
+    /// The value of `flag`: after its `=`, or the next argument.
+    fn value(&mut self, flag: &str) -> Result<String, String> {
+        self.inline
+            .take()
+            .or_else(|| self.args.next())
+            .ok_or_else(|| format!("{flag} needs a value"))
+    }
+
+    /// For a switch: `true`, or an error if it was given a value with `=`.
+    fn no_value(&mut self, flag: &str) -> Result<bool, String> {
+        match self.inline.take() {
+            Some(_) => Err(format!("{flag} takes no value")),
+            None => Ok(true),
+        }
+    }
+}
+
 fn run(args: Args) -> Result<(), String> {
     // One line per request on stderr (the startup line below stays plain, for scripts).
     tracing_subscriber::fmt()
@@ -214,7 +271,14 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match parse_args(std::env::args().skip(1)) {
+    let mut args = std::env::args().skip(1).peekable();
+    match args.peek().map(String::as_str) {
+        Some("export") => return export::main(args.skip(1)),
+        Some("prune") => return prune::main(args.skip(1)),
+        Some("serve") => drop(args.next()),
+        _ => {}
+    }
+    match parse_args(args) {
         Ok(Command::Help) => {
             println!("{HELP}");
             ExitCode::SUCCESS
