@@ -9,6 +9,10 @@ type OptinReceipt = import('./optin').OptinReceipt;
 /** The core's wasm, inlined as one char per byte: the argument of the wrapper function. */
 declare const CORE_WASM: string;
 
+/** `sha384-…` of each file the loader fetches, by its path next to optin.js (`lang/de.json`):
+ * computed by scripts/assemble-loader.mjs from the files it ships with. */
+declare const INTEGRITY: { [file: string]: string };
+
 /** Read from the core's Rust source at build time (scripts/core-constants.mjs). */
 declare const DEFAULT_STORAGE_KEY: string;
 declare const SETTINGS_BUTTON_OFF: string;

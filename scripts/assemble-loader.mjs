@@ -1,8 +1,13 @@
 // Writes dist/optin.js: the core's wasm-bindgen glue, the core's wasm (inlined) and the loader,
 // wrapped in one function so nothing but `window.optin` reaches the page's global scope, and
-// minified (scripts/minify.mjs).
+// minified (scripts/minify.mjs). Also owns Subresource Integrity: the loader carries the sha384
+// of every file it fetches (`INTEGRITY`, read from the files already in optin.js's folder, so
+// build-dist.sh writes the UI and the language files first), and dist/optin.sri.json lists those
+// and optin.js's own, for the embed snippet and the release.
 // Usage: node scripts/assemble-loader.mjs <core-glue.js> <core_bg.wasm> <out.js>
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { minifyJs } from './minify.mjs';
 import { loaderSource } from './loader-source.mjs';
 
@@ -15,8 +20,20 @@ if (!out) {
 // The wasm comes in as the argument of the outer function, named by an identifier terser cannot
 // evaluate (a string placeholder would be constant-folded: it once turned `.length` into 19).
 const PLACEHOLDER = '__OPTIN_CORE_WASM__';
+
+/** The `integrity` value of a file's exact bytes (what the browser hashes: the decoded body). */
+const sri = (bytes) => 'sha384-' + createHash('sha384').update(bytes).digest('base64');
+
+// What the loader fetches, by its path relative to optin.js (the key ui.js looks up). A file
+// missing here is a build error: the loader would fetch it unchecked.
+const dist = dirname(out);
+const fetched = ['optin-ui.js', 'optin-ui_bg.wasm', ...readdirSync(join(dist, 'lang')).filter((f) => f.endsWith('.json')).sort().map((f) => `lang/${f}`)];
+if (!fetched.includes('lang/de.json')) throw new Error(`${dist}/lang/ has no language files: build-dist.sh writes them before optin.js`);
+const integrity = Object.fromEntries(fetched.map((f) => [f, sri(readFileSync(join(dist, f)))]));
+
 const code = `(function (CORE_WASM) {
 'use strict';
+var INTEGRITY = ${JSON.stringify(integrity)};
 ${readFileSync(glue, 'utf8')}
 ${loaderSource()}
 })(${PLACEHOLDER});
@@ -41,3 +58,8 @@ for (const b of wasmBytes) {
 const banner = '/*! optin | MIT | one script: core + loader; the UI loads on demand from the same folder */\n';
 writeFileSync(out, '\uFEFF' + banner + minified.split(PLACEHOLDER).join(`"${wasmChars}"`), 'utf8');
 console.log(`${out}: core wasm ${wasmBytes.length} bytes inlined`);
+
+// optin.js's own hash (of the bytes just written, BOM included), then those the loader embeds.
+const all = { 'optin.js': sri(readFileSync(out)), ...integrity };
+writeFileSync(join(dist, 'optin.sri.json'), JSON.stringify(all, null, 2) + '\n');
+console.log(`${join(dist, 'optin.sri.json')}: sha384 of optin.js and of the ${fetched.length} files it fetches`);

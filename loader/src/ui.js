@@ -2,16 +2,22 @@
 // ui.js: the banner and panel (optin-ui.js + optin-ui_bg.wasm, global `optin_ui`) and the
 // visitor's language file, fetched from next to optin.js only when they must show. Returning
 // visitors never download them; on a first visit they start before the core has even booted.
+// Each is checked against the sha384 the build embedded (`INTEGRITY`, scripts/assemble-loader.mjs):
+// a CDN or folder serving other bytes is refused by the browser, so no banner (or no foreign
+// texts) rather than code optin did not ship. Cross-origin, that needs CORS from the server.
 
 /** @type {Promise<typeof optin_ui> | null} */
 var ui = null;
 
 function loadUi() {
   if (!ui) {
-    var wasm = fetch(base + 'optin-ui_bg.wasm');
+    var wasm = fetch(base + 'optin-ui_bg.wasm', { integrity: INTEGRITY['optin-ui_bg.wasm'] });
     ui = new Promise(function (resolve, reject) {
       var s = document.createElement('script');
       s.src = base + 'optin-ui.js';
+      s.integrity = INTEGRITY['optin-ui.js'];
+      // A checked script must be fetched with CORS (same-origin needs nothing more).
+      s.crossOrigin = 'anonymous';
       s.nonce = nonce;
       s.onload = resolve;
       s.onerror = function () {
@@ -35,7 +41,8 @@ function loadUi() {
 
 /**
  * The built-in texts of the visitor's language, when not English: a file beside this script
- * (`lang/de.json`), fetched once, with the UI. A missing file means English, not no banner.
+ * (`lang/de.json`), fetched once, with the UI. A missing file means English, not no banner; so
+ * does one with other bytes than the build's (refused, the browser's console error names it).
  * @type {Promise<string | undefined> | null}
  */
 var texts = null;
@@ -43,7 +50,7 @@ function loadTexts() {
   if (!texts) {
     var file = optin_core.catalogue_file();
     texts = file
-      ? fetch(base + file)
+      ? fetch(base + file, { integrity: INTEGRITY[file] })
           .then(function (r) {
             if (!r.ok) throw new Error('HTTP ' + r.status);
             return r.text();
