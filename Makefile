@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk setup dist demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke fuzz fuzz-smoke lint screenshots clean
+.PHONY: trunk setup dist package crates-check demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke fuzz fuzz-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -11,14 +11,23 @@ setup:
 dist: setup
 	@bash scripts/build-dist.sh
 
+## The npm package: dist/ packed by `npm pack` into target/package/optin-consent-<version>.tgz
+## (version: Cargo.toml's [workspace.package]; see package/).
+package: dist
+	@node package/make-package.mjs
+
+## optin-core as crates.io would get it (`cargo publish --dry-run`: packs, builds, uploads nothing).
+crates-check:
+	cargo publish --dry-run -q -p optin-core --allow-dirty
+
 ## Serves the demo site (www/) with the freshly built widget on http://127.0.0.1:$(PORT)/
 demo: dist
 	@bash scripts/demo.sh $(PORT)
 
 ## Every test layer: the loader's unit tests, native unit tests, wasm-bindgen tests in headless
 ## Chromium, the consent-log receiver's tests, end-to-end tests in headless Chromium, size budgets,
-## one benchmark smoke run.
-test: setup lint test-loader test-native test-wasm test-receiver dist size-check test-e2e bench-smoke fuzz-smoke
+## one benchmark smoke run. The e2e tests install the npm package (`package`).
+test: setup lint test-loader test-native test-wasm test-receiver dist size-check package crates-check test-e2e bench-smoke fuzz-smoke
 
 # The receiver is its own workspace (SQLite's C code does not build for wasm32).
 RECEIVER := CARGO_TARGET_DIR=$(CURDIR)/receiver/target cargo
@@ -88,4 +97,4 @@ trunk: setup
 	trunk serve
 
 clean:
-	rm -rf dist target/dist-work www/optin
+	rm -rf dist target/dist-work target/npm-package target/package www/optin
