@@ -196,13 +196,15 @@ pub fn csv_row(r: &StoredReceipt) -> Result<String, StoreError> {
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     };
-    let granted: Vec<&str> = v["categories"]
+    let mut granted: Vec<&str> = v["categories"]
         .as_object()
         .into_iter()
         .flatten()
         .filter(|(_, on)| on.as_bool() == Some(true))
         .map(|(id, _)| id.as_str())
         .collect();
+    // sorted, so the column does not depend on the order the receipt listed them in
+    granted.sort_unstable();
     let fields = [
         text("id"),
         text("site"),
