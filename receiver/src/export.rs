@@ -124,7 +124,8 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
                     .output
                     .as_ref()
                     .map_or("standard output".into(), |p| p.display().to_string());
-                eprintln!("optin-receiver: exported {n} receipts to {to}");
+                let receipts = if n == 1 { "receipt" } else { "receipts" };
+                eprintln!("optin-receiver: exported {n} {receipts} to {to}");
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -123,7 +123,8 @@ fn report(n: u64, rule: &Retention, dry_run: bool) -> String {
         "each consent id's latest receipt kept"
     };
     let cutoff = time::format_iso(rule.received_before_ms);
-    format!("{n} receipts {done} (received before {cutoff}; {latest})")
+    let receipts = if n == 1 { "receipt" } else { "receipts" };
+    format!("{n} {receipts} {done} (received before {cutoff}; {latest})")
 }
 
 #[cfg(test)]
@@ -209,6 +210,7 @@ mod tests {
             include_latest: true,
             ..rule
         };
+        assert!(report(1, &all, true).starts_with("1 receipt would be deleted (received"));
         assert_eq!(
             report(0, &all, false),
             "0 receipts deleted (received before 2026-10-31T19:00:00.000Z; latest receipts \

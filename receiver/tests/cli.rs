@@ -328,7 +328,7 @@ fn prunes(db: &Db) {
     ]);
     assert_eq!(
         report(&out, 30),
-        "1 receipts would be deleted (received before CUTOFF; latest receipts included)\n"
+        "1 receipt would be deleted (received before CUTOFF; latest receipts included)\n"
     );
     let out = ok(&[
         "prune",
