@@ -147,6 +147,11 @@ pub struct Parsed {
     pub warnings: Vec<ConfigError>,
 }
 
+// The config's JSON Schema, generated from the table below; native only, so its descriptions
+// cost the browser's wasm nothing.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod schema;
+
 /// The shape of a valid config document, checked by one generic walk (`check`) before anything
 /// is read: a table instead of per-field code keeps the core's wasm small, and every error names
 /// its field path.
@@ -232,6 +237,8 @@ const CONFIG: Shape = Shape::Obj(&[
     ("log", Shape::Obj(&[("endpoint", Shape::Str, true)]), false),
     ("categories", Shape::List(&CATEGORY), true),
     ("texts", Shape::Map(&TEXTS), false),
+    // Where an editor finds the config's JSON Schema (README "Config schema"); not read.
+    ("$schema", Shape::Str, false),
 ]);
 
 impl Shape {
@@ -624,6 +631,206 @@ mod tests {
 
     fn parse(json: &str) -> Result<Parsed, ConfigError> {
         Config::parse(json)
+    }
+
+    /// Configs the widget refuses, with the path its error names: checked here, and against the
+    /// JSON Schema (schema/tests.rs), which must refuse them too unless it cannot say the rule.
+    pub(super) fn refused() -> Vec<(String, &'static str)> {
+        let a = r#"{"id":"a"}"#;
+        let with = |more: &str| format!(r#"{{"categories":[{a}],{more}}}"#);
+        let service = |more: &str| {
+            format!(r#"{{"categories":[{{"id":"a","services":[{{"id":"s",{more}}}]}}]}}"#)
+        };
+        let ids = |n: usize, prefix: &str| {
+            (0..n)
+                .map(|i| format!(r#"{{"id":"{prefix}{i}"}}"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut refused = vec![
+            // The document
+            ("[]".to_owned(), ""),
+            (
+                r#"{"categories":[{"id":"a"}],"categories":[{"id":"b"}]}"#.to_owned(),
+                "",
+            ),
+            (with(r#""revison":2"#), "revison"),
+            (with(r#""$schema":7"#), "$schema"),
+            // Categories
+            (r#"{"revision":2}"#.to_owned(), "categories"),
+            (r#"{"categories":null}"#.to_owned(), "categories"),
+            (r#"{"categories":[]}"#.to_owned(), "categories"),
+            (
+                format!(r#"{{"categories":[{}]}}"#, ids(65, "c")),
+                "categories",
+            ),
+            (r#"{"categories":[null]}"#.to_owned(), "categories[0].id"),
+            (
+                r#"{"categories":[{"id":"a"},{"id":"bad id"}]}"#.to_owned(),
+                "categories[1].id",
+            ),
+            (
+                format!(r#"{{"categories":[{{"id":"{}"}}]}}"#, "a".repeat(65)),
+                "categories[0].id",
+            ),
+            (
+                r#"{"categories":[{"id":"a"},{"id":"a"}]}"#.to_owned(),
+                "categories[1].id",
+            ),
+            (
+                r#"{"categories":[{"id":"a","required":"yes"}]}"#.to_owned(),
+                "categories[0].required",
+            ),
+            (
+                format!(
+                    r#"{{"categories":[{{"id":"a","services":[{}]}}]}}"#,
+                    ids(65, "s")
+                ),
+                "categories[0].services",
+            ),
+            // Services and their cookies
+            (
+                r#"{"categories":[{"id":"a","services":[{"id":"s"},{"id":"s"}]}]}"#.to_owned(),
+                "categories[0].services[1].id",
+            ),
+            (
+                service(r#""privacyPolicyUrl":"data:text/html,x""#),
+                "categories[0].services[0].privacyPolicyUrl",
+            ),
+            (
+                service(r#""cookies":[{}]"#),
+                "categories[0].services[0].cookies[0].name",
+            ),
+            (
+                service(r#""cookies":[{"name":" "}]"#),
+                "categories[0].services[0].cookies[0].name",
+            ),
+            (
+                service(r#""localStorage":[7]"#),
+                "categories[0].services[0].localStorage[0]",
+            ),
+            // Root fields
+            (with(r#""revision":1.5"#), "revision"),
+            (with(r#""revision":-1"#), "revision"),
+            (with(r#""revision":4294967296"#), "revision"),
+            (with(r#""expiresAfterDays":0"#), "expiresAfterDays"),
+            (
+                with(r#""privacyPolicyUrl":" JavaScript:alert(1)""#),
+                "privacyPolicyUrl",
+            ),
+            (with(r#""log":{"endpoint":"javascript:x"}"#), "log.endpoint"),
+            (with(r#""log":{}"#), "log.endpoint"),
+            (with(r#""layout":"popup""#), "layout"),
+            (with(r#""theme":"blue""#), "theme"),
+            (with(r#""settingsButton":"top""#), "settingsButton"),
+            (with(r#""storageKey":"a b""#), "storageKey"),
+            (with(r#""storageKey":"""#), "storageKey"),
+            (with(r#""cookieDomain":"localhost""#), "cookieDomain"),
+            (with(r#""cookieDomain":".com""#), "cookieDomain"),
+            (with(r#""lang":"en_US""#), "lang"),
+            (
+                with(&format!(r#""lang":"en-{}""#, ["abcdefgh"; 4].join("-"))),
+                "lang",
+            ),
+            (with(r#""honorGpc":"no""#), "honorGpc"),
+            // Google Consent Mode
+            (
+                with(r#""googleConsentMode":{"ads":"a"}"#),
+                "googleConsentMode.ads",
+            ),
+            (
+                with(r#""googleConsentMode":{"ad_storage":"b"}"#),
+                "googleConsentMode.ad_storage",
+            ),
+            (
+                with(r#""googleConsentMode":{"ad_storage":"a/x"}"#),
+                "googleConsentMode.ad_storage",
+            ),
+            (
+                with(r#""googleConsentMode":{"ad_storage":"a/b/c"}"#),
+                "googleConsentMode.ad_storage",
+            ),
+            (
+                with(r#""googleConsentMode":{"ad_storage":7}"#),
+                "googleConsentMode.ad_storage",
+            ),
+            // Texts
+            (with(r#""texts":{"pt_BR":{"settings":"x"}}"#), "texts.pt_BR"),
+            (
+                with(r#""texts":{"en":{"acceptAl":"x"}}"#),
+                "texts.en.acceptAl",
+            ),
+            (
+                with(r#""texts":{"en":{"categories":{"b":{}}}}"#),
+                "texts.en.categories.b",
+            ),
+            (
+                with(r#""texts":{"en":{"categories":{"a":{"titel":"x"}}}}"#),
+                "texts.en.categories.a.titel",
+            ),
+        ];
+        // A cookie given by name only, or as an object
+        for (cookie, path) in [
+            (r#"" ""#, ""),
+            (r#""""#, ""),
+            ("7", ""),
+            ("null", ""),
+            (r#"["_x"]"#, ""),
+            (r#"{"name":""}"#, ".name"),
+            (r#"{"name":null}"#, ".name"),
+            (r#"{"path":"/"}"#, ".name"),
+            (r#"{"name":"x","nme":"y"}"#, ".nme"),
+        ] {
+            let path = ["categories[0].services[0].cookies[2]", path].concat();
+            let path: &'static str = Box::leak(path.into_boxed_str());
+            refused.push((
+                service(&format!(r#""cookies":["_ga","_gid",{cookie}]"#)),
+                path,
+            ));
+        }
+        refused
+    }
+
+    /// Configs the widget accepts that exercise its edges (nulls, bounds, `$schema`): the JSON
+    /// Schema must accept them too.
+    pub(super) fn accepted() -> Vec<String> {
+        let with = |more: &str| {
+            format!(r#"{{"categories":[{{"id":"a","services":[{{"id":"s"}}]}}],{more}}}"#)
+        };
+        vec![
+            Config::BUILTIN_JSON.to_owned(),
+            with(r#""$schema":"./node_modules/optin/dist/optin.schema.json""#),
+            with(r#""lang":null,"privacyPolicyUrl":null,"log":null,"texts":null,"layout":null"#),
+            with(r#""revision":0,"expiresAfterDays":395"#),
+            with(r#""revision":4294967295,"expiresAfterDays":1"#),
+            with(r#""privacyPolicyUrl":"HTTPS://example.com/a:b","log":{"endpoint":"privacy.html?a=b:c"}"#),
+            with(r#""privacyPolicyUrl":"","cookieDomain":".a.","storageKey":"a.B-_9""#),
+            with(r#""googleConsentMode":{"ad_storage":"a","analytics_storage":"a/s","bogus":null,"ad_user_data":null}"#),
+            with(r#""texts":{"de":null,"x-private":{"categories":{"a":null}},"pt-BR":{"acceptAll":null}}"#),
+            with(r#""lang":"en-aaaaaaaa-bbbbbbbb-cccccccc-ddddd""#),
+            r#"{"categories":[{"id":"a","required":null,"gpc":true,"services":[{"id":"s","localStorage":[null,"k"],
+               "cookies":["_ga",{"name":" x","purpose":null,"party":"third"}]}]}]}"#
+                .to_owned(),
+        ]
+    }
+
+    #[test]
+    fn refused_configs_are_refused_with_their_path() {
+        for (json, path) in refused() {
+            match parse(&json) {
+                Err(e) => assert_eq!(e.path, path, "{json}: {e}"),
+                Ok(_) => panic!("accepted: {json}"),
+            }
+        }
+    }
+
+    #[test]
+    fn edge_configs_are_accepted() {
+        for json in accepted() {
+            if let Err(e) = parse(&json) {
+                panic!("{json}: {e}");
+            }
+        }
     }
 
     #[test]
