@@ -7,10 +7,12 @@
 //! body, and the store is touched only by a receipt that passed every check, so a 4xx never
 //! stores anything. Nothing about the sender (address, user agent) is kept or logged.
 
+use crate::metrics::{Metrics, MetricsFrom, StoreCall};
 use crate::receipt::{self, Receipt};
 use crate::store::{Inserted, ReceiptStore};
 use crate::time;
 use std::io::Read;
+use std::net::IpAddr;
 
 /// Largest accepted body, in bytes.
 pub const MAX_BODY: usize = 8 * 1024;
@@ -73,6 +75,8 @@ pub struct Policy {
     pub burst: f64,
     /// Proxies whose `X-Forwarded-For` names the client (`--trust-forwarded-for`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Who may read `/metrics` (`--metrics-from`); nobody by default.
+    pub metrics_from: MetricsFrom,
 }
 
 /// `--max-per-id-per-day` unless given.
@@ -92,6 +96,7 @@ impl Default for Policy {
             rate: crate::limit::DEFAULT_RATE,
             burst: crate::limit::DEFAULT_BURST,
             trusted_proxies: Vec::new(),
+            metrics_from: MetricsFrom::default(),
         }
     }
 }
@@ -188,6 +193,10 @@ impl Reply {
 pub enum Decision {
     Reply(Reply),
     ReadBody,
+    /// `GET /health`: ask the store (`ReceiptStore::ping`), then `health`.
+    Health,
+    /// `GET /metrics`: check `metrics_refusal`, then render the server's counters.
+    Metrics,
 }
 
 /// The body of a request that `decide` asked for, as the server read it.
@@ -213,13 +222,16 @@ pub fn handle(
 ) -> Reply {
     match decide(req, origins) {
         Decision::Reply(reply) => reply,
+        Decision::Health => health(store.ping().map_err(|e| e.to_string())),
+        // The counters are the server's: without one there is nothing to show.
+        Decision::Metrics => not_found(),
         Decision::ReadBody => {
             let mut bytes = Vec::with_capacity(req.content_length.unwrap_or(1024).min(MAX_BODY));
             let body = match body.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes) {
                 Ok(_) => Body::Bytes(bytes),
                 Err(e) => Body::Failed(e.to_string()),
             };
-            finish(req, body, store, origins, policy)
+            finish(req, body, store, origins, policy, None)
         }
     }
 }
@@ -229,14 +241,10 @@ pub fn handle(
 pub fn decide(req: &Request, origins: &Origins) -> Decision {
     let path = req.path.split('?').next().unwrap_or_default();
     let reply = match path {
-        "/health" => match req.method {
-            "GET" | "HEAD" => Reply {
-                status: 200,
-                headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
-                body: "ok".into(),
-                error: None,
-            },
-            _ => Reply::error(405, format!("{} is not allowed on /health", req.method))
+        "/health" | "/metrics" => match req.method {
+            "GET" | "HEAD" if path == "/health" => return Decision::Health,
+            "GET" | "HEAD" => return Decision::Metrics,
+            _ => Reply::error(405, format!("{} is not allowed on {path}", req.method))
                 .header("Allow", "GET, HEAD"),
         },
         "/receipts" => {
@@ -251,22 +259,91 @@ pub fn decide(req: &Request, origins: &Origins) -> Decision {
             };
             cors(reply, req.origin, origins)
         }
-        _ => Reply::error(404, "no such path (POST /receipts, GET /health)"),
+        _ => not_found(),
     };
     Decision::Reply(reply)
 }
 
+/// Any path but the receiver's (and `/metrics` while nobody may read it).
+pub fn not_found() -> Reply {
+    Reply::error(404, "no such path (POST /receipts, GET /health)")
+}
+
+/// The reply to `GET /health` once the store answered (`Ok`) or did not (why, without
+/// secrets: store errors never hold the database password). A load balancer takes `503` as
+/// "send no traffic here", which is right: this receiver cannot store receipts now.
+pub fn health(store: Result<(), String>) -> Reply {
+    match store {
+        Ok(()) => Reply {
+            status: 200,
+            headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+            body: "ok".into(),
+            error: None,
+        },
+        Err(e) => Reply::error(503, format!("the store does not answer: {e}")),
+    }
+}
+
+/// Whether `/metrics` is refused to this request, and how. Nobody may read it without
+/// `--metrics-from` (`404`, as if there were no such path). Otherwise `client` (the TCP peer, or
+/// the address a trusted proxy forwarded) must be on the list. A request relayed by a proxy that
+/// is not trusted (it has `X-Forwarded-For` or `Forwarded`: `forwarded`) is refused even from a
+/// listed peer, since it comes from somewhere behind that proxy: a public proxy on loopback that
+/// passes every path must not turn "loopback may scrape" into "anyone may".
+pub fn metrics_refusal(
+    policy: &Policy,
+    peer: IpAddr,
+    client: IpAddr,
+    forwarded: bool,
+) -> Option<Reply> {
+    if !policy.metrics_from.is_enabled() {
+        return Some(not_found());
+    }
+    let relayed_blindly = forwarded && !policy.trusted_proxies.contains(&peer);
+    if relayed_blindly || !policy.metrics_from.allows(client) {
+        return Some(Reply::error(
+            403,
+            "/metrics is served only to the addresses of --metrics-from",
+        ));
+    }
+    None
+}
+
+/// The reply to an allowed `GET /metrics`: `text`, rendered by `metrics::render`.
+pub fn metrics_text(text: String) -> Reply {
+    Reply {
+        status: 200,
+        headers: vec![("Content-Type", crate::metrics::CONTENT_TYPE.into())],
+        body: text,
+        error: None,
+    }
+}
+
 /// The reply to a POST that `decide` answered with `ReadBody`, once its body is read: the body
 /// is checked and, only if it is a good receipt, stored (committed before this returns).
-/// Blocking (the store's commit waits for the disk).
+/// Blocking (the store's commit waits for the disk). `metrics`, if given, times the store calls
+/// and counts what was stored.
 pub fn finish(
     req: &Request,
     body: Body,
     store: &SharedStore,
     origins: &Origins,
     policy: &Policy,
+    metrics: Option<&Metrics>,
 ) -> Reply {
-    cors(receive(req, body, store, policy), req.origin, origins)
+    cors(
+        receive(req, body, store, policy, metrics),
+        req.origin,
+        origins,
+    )
+}
+
+/// Runs the store call `f`, timed if there are `metrics`.
+fn timed<T>(metrics: Option<&Metrics>, call: StoreCall, f: impl FnOnce() -> T) -> T {
+    match metrics {
+        Some(m) => m.time(call, f),
+        None => f(),
+    }
 }
 
 /// Adds `Access-Control-Allow-Origin` for an allowed origin; `Vary: Origin` always, since the
@@ -369,7 +446,13 @@ fn too_large() -> Reply {
     Reply::error(413, format!("the body is larger than {MAX_BODY} bytes"))
 }
 
-fn receive(req: &Request, body: Body, store: &SharedStore, policy: &Policy) -> Reply {
+fn receive(
+    req: &Request,
+    body: Body,
+    store: &SharedStore,
+    policy: &Policy,
+    metrics: Option<&Metrics>,
+) -> Reply {
     let bytes = match body {
         Body::Bytes(bytes) if bytes.len() <= MAX_BODY => bytes,
         Body::Bytes(_) | Body::TooLarge => return too_large(),
@@ -397,7 +480,9 @@ fn receive(req: &Request, body: Body, store: &SharedStore, policy: &Policy) -> R
         return refusal;
     }
     let since = (policy.now)() - DAY_MS;
-    match store.count_for_id_since(&receipt.id, since) {
+    match timed(metrics, StoreCall::CountForId, || {
+        store.count_for_id_since(&receipt.id, since)
+    }) {
         Ok(n) if n >= policy.max_per_id_per_day => {
             return Reply::error(
                 429,
@@ -416,7 +501,11 @@ fn receive(req: &Request, body: Body, store: &SharedStore, policy: &Policy) -> R
             return reply;
         }
     }
-    match store.insert(&receipt) {
+    let inserted = timed(metrics, StoreCall::Insert, || store.insert(&receipt));
+    if let (Some(m), Ok(outcome)) = (metrics, &inserted) {
+        m.inserted(*outcome == Inserted::Stored);
+    }
+    match inserted {
         Ok(Inserted::Stored) => Reply::json(201, r#"{"stored":true}"#.into()),
         Ok(Inserted::Replayed) => Reply::error(
             409,
@@ -851,6 +940,86 @@ mod tests {
         assert_eq!(
             f.send(query, &mut Cursor::new(body.into_bytes())).status,
             201
+        );
+    }
+
+    #[test]
+    fn health_asks_the_store() {
+        let f = Fixture::new();
+        let req = |method| Request {
+            method,
+            path: "/health",
+            ..Request::default()
+        };
+        for method in ["GET", "HEAD"] {
+            let ok = f.send(req(method), &mut Untouchable);
+            assert_eq!((ok.status, ok.body.as_str()), (200, "ok"));
+        }
+        f.refused(
+            || f.send(req("POST"), &mut Untouchable),
+            405,
+            "POST is not allowed on /health",
+        );
+        let down = health(Err("no database connection: timed out".into()));
+        assert_eq!(down.status, 503);
+        assert_eq!(down.headers, [("Content-Type", "application/json".into())]);
+        assert_eq!(
+            down.error_message().unwrap(),
+            "the store does not answer: no database connection: timed out"
+        );
+    }
+
+    #[test]
+    fn metrics_only_for_the_listed_addresses() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let local = ip("127.0.0.1");
+        // no --metrics-from: no such path, whoever asks
+        let f = Fixture::new();
+        let get = Request {
+            method: "GET",
+            path: "/metrics",
+            ..Request::default()
+        };
+        assert_eq!(decide(&get, &f.origins), Decision::Metrics);
+        f.refused(
+            || f.send(get, &mut Untouchable),
+            404,
+            "no such path (POST /receipts, GET /health)",
+        );
+        let off = Policy::default();
+        assert_eq!(
+            metrics_refusal(&off, local, local, false),
+            Some(not_found())
+        );
+        let policy = Policy {
+            metrics_from: MetricsFrom::parse(&["127.0.0.1", "10.0.0.0/8"]).unwrap(),
+            trusted_proxies: vec![ip("10.9.9.9")],
+            ..Policy::default()
+        };
+        let refused = |peer: &str, client: &str, forwarded: bool| {
+            metrics_refusal(&policy, ip(peer), ip(client), forwarded).map(|r| r.status)
+        };
+        assert_eq!(refused("127.0.0.1", "127.0.0.1", false), None);
+        assert_eq!(refused("10.1.2.3", "10.1.2.3", false), None);
+        assert_eq!(refused("192.0.2.1", "192.0.2.1", false), Some(403));
+        // relayed by an untrusted proxy on loopback: refused although loopback is listed
+        assert_eq!(refused("127.0.0.1", "127.0.0.1", true), Some(403));
+        // a trusted proxy: the forwarded client decides
+        assert_eq!(refused("10.9.9.9", "192.0.2.1", true), Some(403));
+        assert_eq!(refused("10.9.9.9", "10.0.0.7", true), None);
+        let reply = metrics_refusal(&policy, ip("192.0.2.1"), ip("192.0.2.1"), false).unwrap();
+        assert_eq!(
+            reply.error_message().unwrap(),
+            "/metrics is served only to the addresses of --metrics-from"
+        );
+        let post = Request {
+            method: "POST",
+            ..get
+        };
+        f.refused(
+            || f.send(post, &mut Untouchable),
+            405,
+            "POST is not allowed on /metrics",
         );
     }
 

@@ -10,7 +10,7 @@ mod prune;
 use optin_receiver::http::{DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_PER_ID_PER_DAY};
 use optin_receiver::limit::{DEFAULT_BURST, DEFAULT_RATE};
 use optin_receiver::store::{self, DEFAULT_POOL_SIZE};
-use optin_receiver::{start_with, Limits, Origins, Policy};
+use optin_receiver::{start_with, Limits, MetricsFrom, Origins, Policy};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -63,6 +63,11 @@ limits (times in seconds, fractions allowed):
   --max-per-id-per-day N  receipts stored per consent id within 24 h; more get 429
                         (default 50)
 
+monitoring (GET /health answers 200 ok when the store answers, else 503):
+  --metrics-from ADDR   serve GET /metrics (Prometheus text format) to this IP address or
+                        network (127.0.0.1, 10.0.0.0/24, ::1); repeat for several. Without
+                        it /metrics is 404 for everyone
+
   -h, --help       this text
   -V, --version    the version
 
@@ -80,6 +85,7 @@ struct Args {
     burst: f64,
     trusted_proxies: Vec<std::net::IpAddr>,
     max_per_id_per_day: u64,
+    metrics_from: Vec<String>,
     limits: Limits,
 }
 
@@ -101,6 +107,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         burst: DEFAULT_BURST,
         trusted_proxies: Vec::new(),
         max_per_id_per_day: DEFAULT_MAX_PER_ID_PER_DAY,
+        metrics_from: Vec::new(),
         limits: Limits::default(),
     };
     while let Some(arg) = args.next() {
@@ -134,6 +141,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--max-per-id-per-day" => {
                 parsed.max_per_id_per_day = number(&flag, &value()?, 1, 1_000_000)? as u64
             }
+            "--metrics-from" => parsed.metrics_from.push(value()?),
             "--max-clock-skew" => {
                 parsed.max_clock_skew_ms = seconds(&flag, &value()?)?.as_millis() as i64
             }
@@ -241,6 +249,7 @@ fn run(args: Args) -> Result<(), String> {
         burst: args.burst,
         trusted_proxies: args.trusted_proxies,
         max_per_id_per_day: args.max_per_id_per_day,
+        metrics_from: MetricsFrom::parse(&args.metrics_from)?,
         ..Policy::default()
     };
     let mut running = start_with(&args.listen, store, origins.clone(), policy, args.limits)?;

@@ -15,11 +15,15 @@
 //!   tokio's blocking pool, so a commit waiting for the disk never holds up the runtime;
 //! - one log line per request (method, path, status, duration, Origin, the reason of a refusal),
 //!   never the client's address, user agent or body;
+//! - `/health` asks the store (one check at a time, within `HEALTH_TIMEOUT`) and `/metrics`
+//!   renders the counters of `metrics.rs`, kept here: requests by route and status, store call
+//!   latency, open connections, rate-limit refusals, and a row count reused for `ROWS_TTL`;
 //! - on shutdown it stops accepting, lets the requests in progress finish (up to
 //!   `request_timeout`), then closes the store.
 
 use crate::http::{self, Body, Decision, Origins, Policy, Reply, SharedStore, MAX_BODY};
 use crate::limit::{self, RateLimiter};
+use crate::metrics::{self, Metrics, StoreCall};
 use crate::store::ReceiptStore;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -77,6 +81,11 @@ impl Default for Limits {
     }
 }
 
+/// How long `/health` waits for the store's answer, and `/metrics` for its row count: load
+/// balancers give a check a few seconds, and a store that needs longer is not serving receipts
+/// either.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// What every request needs.
 struct App {
     store: Arc<SharedStore>,
@@ -85,6 +94,12 @@ struct App {
     /// `None` when `policy.rate` is 0.
     limiter: Option<RateLimiter>,
     limits: Limits,
+    metrics: Arc<Metrics>,
+    /// One permit: one `/health` check runs at a time, so checks of a store that hangs hold at
+    /// most one blocking thread, whatever the load balancer's rate.
+    health_check: Arc<Semaphore>,
+    /// The row count of `/metrics` and when it was taken (`None` inside: it failed).
+    rows: tokio::sync::Mutex<Option<(Instant, Option<u64>)>>,
 }
 
 /// A running server: its address, its runtime, and the way to stop it.
@@ -212,6 +227,9 @@ pub fn start_with(
         limiter,
         policy,
         limits,
+        metrics: Arc::new(Metrics::default()),
+        health_check: Arc::new(Semaphore::new(1)),
+        rows: tokio::sync::Mutex::new(None),
     });
     let (shutdown, stopping) = watch::channel(false);
     let task = runtime.spawn(serve(listener, app, stopping));
@@ -232,6 +250,7 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
 /// The accept loop, then the drain.
 async fn serve(listener: TcpListener, app: Arc<App>, mut stopping: watch::Receiver<bool>) {
     let limits = app.limits.clone();
+    let metrics = app.metrics.clone();
     let router = router(app);
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let mut last_warning: Option<Instant> = None;
@@ -254,7 +273,7 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopping: watch::Receiv
                     router.clone(),
                     limits.clone(),
                     stopping.clone(),
-                    permit,
+                    (permit, metrics.clone()),
                 ));
             }
             // The client gave up before we got to it: nothing to do.
@@ -300,15 +319,17 @@ fn is_per_connection(e: &io::Error) -> bool {
 }
 
 /// One connection: hyper's HTTP/1.1 with its limits, plus the idle timeout and the graceful
-/// shutdown. `_permit` is its place under `max_connections`, given back when it closes.
+/// shutdown. `permit` is its place under `max_connections`, given back when it closes; it is
+/// counted in `metrics`' open connections as long.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     router: Router,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
-    _permit: tokio::sync::OwnedSemaphorePermit,
+    (_permit, metrics): (tokio::sync::OwnedSemaphorePermit, Arc<Metrics>),
 ) {
+    let _open = metrics.connection();
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Tracked {
         inner: stream,
@@ -464,6 +485,10 @@ impl AsyncWrite for Tracked {
 /// the concurrency limit, inside the request timeout, inside the log line.
 fn router(app: Arc<App>) -> Router {
     let limits = app.limits.clone();
+    let outer = Outer {
+        limits: limits.clone(),
+        metrics: app.metrics.clone(),
+    };
     Router::new()
         .fallback(receive)
         .with_state(app)
@@ -474,7 +499,14 @@ fn router(app: Arc<App>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
-        .layer(middleware::from_fn_with_state(limits, outermost))
+        .layer(middleware::from_fn_with_state(outer, outermost))
+}
+
+/// What the outermost layer needs: the timeout (for its message) and the request counters.
+#[derive(Clone)]
+struct Outer {
+    limits: Limits,
+    metrics: Arc<Metrics>,
 }
 
 /// The reason of a 4xx/5xx, for the log line.
@@ -539,10 +571,23 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
     let head = Head::of(&request);
     match http::decide(&head.request(), &app.origins) {
         Decision::Reply(reply) => to_response(reply),
+        Decision::Health => to_response(health(&app).await),
+        Decision::Metrics => {
+            // what the refusal depends on, taken before waiting (the request is not `Sync`)
+            let forwarded = request.headers().contains_key("x-forwarded-for")
+                || request.headers().contains_key(header::FORWARDED);
+            let client = client_of(&request, &app.policy.trusted_proxies);
+            let refusal = http::metrics_refusal(&app.policy, peer_of(&request), client, forwarded);
+            to_response(match refusal {
+                Some(refusal) => refusal,
+                None => scrape(&app).await,
+            })
+        }
         Decision::ReadBody => {
             if let Some(limiter) = &app.limiter {
                 let client = client_of(&request, &app.policy.trusted_proxies);
                 if let Err(wait) = limiter.take(client, crate::time::now_ms()) {
+                    app.metrics.rate_limited();
                     return to_response(http::rate_limited(&head.request(), &app.origins, wait));
                 }
             }
@@ -560,6 +605,7 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
                     &*app.store,
                     &app.origins,
                     &app.policy,
+                    Some(&app.metrics),
                 )
             })
             .await;
@@ -581,13 +627,72 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
     }
 }
 
+/// `GET /health`: the store's `ping` on the blocking pool, within `HEALTH_TIMEOUT`. The check's
+/// permit goes into the blocking call, so a check still waiting for a store that hangs (past
+/// its timeout) makes the next one wait, rather than take another thread.
+async fn health(app: &Arc<App>) -> Reply {
+    let check = async {
+        let permit = app.health_check.clone().acquire_owned().await;
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            app.metrics.time(StoreCall::Ping, || app.store.ping())
+        })
+        .await
+    };
+    let answer = match tokio::time::timeout(HEALTH_TIMEOUT, check).await {
+        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Err(e))) => Err(e.to_string()),
+        Ok(Err(e)) => Err(format!("the check failed: {e}")),
+        Err(_) => Err(format!(
+            "no answer within {} s",
+            HEALTH_TIMEOUT.as_secs_f64()
+        )),
+    };
+    http::health(answer)
+}
+
+/// `GET /metrics` from an address of `--metrics-from`: the counters in Prometheus' text format.
+async fn scrape(app: &Arc<App>) -> Reply {
+    let rows = rows(app).await;
+    http::metrics_text(metrics::render(&app.metrics.snapshot(rows)))
+}
+
+/// The store's row count, counted at most once per `metrics::ROWS_TTL` (scrapes in between, and
+/// scrapes waiting for the count, get the same figure), so scraping cannot load the database.
+async fn rows(app: &Arc<App>) -> Option<u64> {
+    let mut cached = app.rows.lock().await;
+    if let Some((at, rows)) = *cached {
+        if at.elapsed() < metrics::ROWS_TTL {
+            return rows;
+        }
+    }
+    let counting = app.clone();
+    let count = tokio::task::spawn_blocking(move || {
+        counting
+            .metrics
+            .time(StoreCall::Count, || counting.store.count())
+    });
+    let rows = match tokio::time::timeout(HEALTH_TIMEOUT, count).await {
+        Ok(Ok(Ok(n))) => Some(n),
+        _ => None,
+    };
+    *cached = Some((Instant::now(), rows));
+    rows
+}
+
+/// The TCP peer's address.
+fn peer_of(request: &axum::extract::Request) -> std::net::IpAddr {
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip())
+}
+
 /// The client's address for the rate limit: the TCP peer, or `X-Forwarded-For` when the peer is
 /// a trusted proxy (`limit::client_address`).
 fn client_of(request: &axum::extract::Request, trusted: &[std::net::IpAddr]) -> std::net::IpAddr {
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.ip());
+    let peer = peer_of(request);
     if trusted.is_empty() {
         return peer;
     }
@@ -619,7 +724,7 @@ fn to_response(reply: Reply) -> Response {
 /// Around everything: the headers every response gets, a JSON body for the replies of the
 /// layers (timeout), `Connection: close` after a timeout, and the log line.
 async fn outermost(
-    State(limits): State<Limits>,
+    State(Outer { limits, metrics }): State<Outer>,
     request: axum::extract::Request,
     next: Next,
 ) -> Response {
@@ -654,6 +759,7 @@ async fn outermost(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    metrics.request(&path, status.as_u16());
     let reason = response.extensions().get::<Reason>().map(|r| r.0.as_str());
     log(
         &method,

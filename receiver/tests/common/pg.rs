@@ -123,7 +123,6 @@ impl PgServer {
             String::from_utf8_lossy(&out.stderr)
         );
         let log = dir.join("log");
-        let socket_dir = dir.to_str().unwrap();
         // A port is free when we look; another test may take it before postgres binds it, so
         // try a few.
         for _ in 0..5 {
@@ -131,26 +130,7 @@ impl PgServer {
                 .and_then(|l| l.local_addr())
                 .expect("a free port")
                 .port();
-            let options = format!(
-                "-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c max_connections=50"
-            );
-            let out = run(
-                root,
-                &bin.join("pg_ctl"),
-                &[
-                    "-D",
-                    data,
-                    "-o",
-                    &options,
-                    "-l",
-                    log.to_str().unwrap(),
-                    "-w",
-                    "-t",
-                    "30",
-                    "start",
-                ],
-            );
-            if out.status.success() {
+            if server.pg_ctl_start(root, port).status.success() {
                 server.port = port;
                 server.running = true;
                 server.watch(root);
@@ -185,6 +165,47 @@ impl PgServer {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn();
+    }
+
+    /// `pg_ctl start` on `port`, 127.0.0.1 only, its unix socket in the temp dir.
+    fn pg_ctl_start(&self, root: bool, port: u16) -> Output {
+        let data = self.dir.join("data");
+        let log = self.dir.join("log");
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=50",
+            self.dir.display()
+        );
+        run(
+            root,
+            &self.bin.join("pg_ctl"),
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &options,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ],
+        )
+    }
+
+    /// Starts a stopped server again, same data and port (for tests of reconnection).
+    pub fn restart(&mut self) {
+        if self.running {
+            return;
+        }
+        let out = self.pg_ctl_start(is_root(), self.port);
+        let log = std::fs::read_to_string(self.dir.join("log")).unwrap_or_default();
+        assert!(
+            out.status.success(),
+            "PostgreSQL did not start again on port {}; its log:\n{log}",
+            self.port
+        );
+        self.running = true;
     }
 
     pub fn port(&self) -> u16 {
