@@ -1,28 +1,34 @@
 //! A bounded load and durability test of the real binary, on 127.0.0.1 only.
 //!
-//! Starts `optin-receiver` as a child process, sends `N` receipts from `THREADS` keep-alive
-//! connections and measures how many per second are acknowledged; then, during a second burst,
-//! kills it with SIGKILL, restarts it on the same database file and checks that every receipt
-//! acknowledged with 201 is stored (count and ids). Once on a SQLite file, once on a throwaway
-//! PostgreSQL server (`common/pg.rs`; the PostgreSQL server keeps running, the receiver is what
-//! is killed), one after the other so the figures are not skewed. Bounded by count and by
-//! `LIMIT`; prints `receiver load (sqlite): N receipts, R/s, p99 …, 0 lost` on stderr.
+//! Starts `optin-receiver` as a child process, opens `IDLE` keep-alive connections that make one
+//! request and then sit idle, sends `N` receipts from `THREADS` keep-alive connections and
+//! measures how many per second are acknowledged and how long each took; checks that the idle
+//! connections were all held meanwhile (the sockets, and the open-connections gauge of
+//! `/metrics` in the middle of the load) and that `/metrics` counted every receipt. Then, during
+//! a second burst, kills it with SIGKILL, restarts it on the same database file and checks that
+//! every receipt acknowledged with 201 is stored (count and ids). Once on a SQLite file, once on
+//! a throwaway PostgreSQL server (`common/pg.rs`; the PostgreSQL server keeps running, the
+//! receiver is what is killed), one after the other so the figures are not skewed. Bounded by
+//! count and by `LIMIT`; prints `receiver load (sqlite): N receipts from 64 clients, R/s, p50 …,
+//! p99 …, 200 idle connections held …, 0 lost …` on stderr.
 
 mod common;
 
 use common::pg::PgServer;
 use common::*;
 use std::collections::HashSet;
-use std::io::Write;
-use std::net::SocketAddr;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const N: usize = 2000;
-const THREADS: usize = 4;
+const N: usize = 4096;
+const THREADS: usize = 64;
+/// Keep-alive connections held open, idle, while the load runs.
+const IDLE: usize = 200;
 
 /// Client threads: `THREADS`, or `$OPTIN_LOAD_CLIENTS` (1 to 64) to measure other loads.
 fn threads() -> usize {
@@ -59,6 +65,15 @@ impl Receiver {
                 SITE,
                 "--rate",
                 "0",
+                // the open-connections gauge, read mid-load
+                "--metrics-from",
+                "127.0.0.1",
+                // idle connections are closed after 10 s of silence by default; here they
+                // must outlive the load, whatever the machine's speed
+                "--header-timeout",
+                "60",
+                "--idle-timeout",
+                "60",
                 "--db",
             ])
             .arg(db);
@@ -88,6 +103,50 @@ impl Drop for Receiver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `IDLE` keep-alive connections, each after one `GET /health`, as a browser's connection after
+/// its beacon.
+fn idle_connections(addr: SocketAddr) -> Vec<TcpStream> {
+    (0..IDLE)
+        .map(|i| {
+            let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            s.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .unwrap();
+            let mut answer = Vec::new();
+            let mut buf = [0; 1024];
+            while !answer.ends_with(b"\r\n\r\nok") {
+                let n = s.read(&mut buf).expect("the /health answer");
+                assert!(n > 0, "idle connection {i} closed before its answer");
+                answer.extend_from_slice(&buf[..n]);
+            }
+            assert!(answer.starts_with(b"HTTP/1.1 200 "));
+            s
+        })
+        .collect()
+}
+
+/// How many of `idle` the receiver still holds open: nothing to read and no end of stream.
+fn still_open(idle: &[TcpStream]) -> usize {
+    idle.iter()
+        .filter(|s| {
+            s.set_nonblocking(true).unwrap();
+            matches!(s.peek(&mut [0; 1]), Err(e) if e.kind() == ErrorKind::WouldBlock)
+        })
+        .count()
+}
+
+/// A metric's value from `/metrics` (`name` without labels).
+fn metric(addr: SocketAddr, name: &str) -> f64 {
+    let r = request(addr, "GET", "/metrics", &[], b"");
+    assert_eq!(r.status, 200, "{r:?}");
+    r.body
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in {}", r.body))
+        .parse()
+        .unwrap()
 }
 
 /// Sends receipts `ids` on one keep-alive connection until done, `stop` is set, the deadline
@@ -216,10 +275,33 @@ fn load_then_sigkill(store: &str, db: &str) {
     let receiver = Receiver::start(db);
     assert_eq!(receiver.stored_at_start, 0);
 
-    // 1. N receipts as fast as THREADS clients can get them acknowledged.
+    // 1. N receipts as fast as THREADS clients can get them acknowledged, while IDLE
+    //    connections sit idle; halfway, the open connections as the receiver counts them.
+    let idle = idle_connections(receiver.addr);
+    let mut open_mid_load = 0.0;
     let t0 = Instant::now();
-    let first = burst(receiver.addr, 0, N / threads(), deadline, false, |_, _| {});
+    let first = burst(
+        receiver.addr,
+        0,
+        N / threads(),
+        deadline,
+        false,
+        |acked_total, _| {
+            while acked_total.load(Ordering::SeqCst) < N / 2 && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(2));
+            }
+            open_mid_load = metric(receiver.addr, "optin_receiver_open_connections");
+        },
+    );
     let elapsed = t0.elapsed();
+    let held = still_open(&idle);
+    assert_eq!(held, IDLE, "idle connections closed during the load");
+    // the idle ones, this scrape's, and the clients' (all of them, unless one had yet to connect)
+    assert!(
+        open_mid_load >= (IDLE + 1) as f64 && open_mid_load <= (IDLE + 1 + threads()) as f64,
+        "open connections mid-load: {open_mid_load}"
+    );
+    drop(idle);
     let mut latencies: Vec<Duration> = first.iter().map(|(_, d)| *d).collect();
     latencies.sort();
     let p50 = latencies[latencies.len() / 2];
@@ -232,6 +314,10 @@ fn load_then_sigkill(store: &str, db: &str) {
     );
     let sent = acked.len();
     let per_second = sent as f64 / elapsed.as_secs_f64();
+    assert_eq!(
+        metric(receiver.addr, "optin_receiver_receipts_stored_total"),
+        sent as f64
+    );
 
     // 2. A second burst, and SIGKILL in the middle of it.
     let second = burst(
@@ -285,7 +371,7 @@ fn load_then_sigkill(store: &str, db: &str) {
     let _ = writeln!(
         std::io::stderr(),
         "receiver load ({store}): {sent} receipts from {} clients, {per_second:.0}/s, p50 {:.1} ms, p99 {:.1} ms, \
-         0 lost \
+         {held} idle connections held ({open_mid_load} open mid-load), 0 lost \
          (then SIGKILL after {second_acked} more acknowledged; restart found all {} plus {unacked} \
          in flight; {:.1} s)",
         threads(),
