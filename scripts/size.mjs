@@ -10,10 +10,10 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // Budgets sit just above today's figures. The targets (issue 7: at most 10 KB for a returning
 // visitor, 60 KB for a first visit) are below them: a Yew banner alone is 44 KB (`--floor`,
 // make size-floor), and README "Size" says what meeting them would take.
-// Subresource Integrity (issue 14) added 565 B to optin.js: the sha384 of the UI's two files and of
-// each language file, 48 random bytes apiece that brotli cannot shrink; both budgets grew by that,
-// rounded up to 64 B (576 B).
-const BUDGET = { returning: 40.5 * 1024 + 576, first: 114.75 * 1024 + 576 };
+// Subresource Integrity (issue 14) added 629 B to optin.js (measured on the same core, with and
+// without): the sha384 of the UI's two files and of each language file, 48 random bytes apiece
+// that brotli cannot shrink, and their names. Both budgets grew by that, rounded up to 64 B.
+const BUDGET = { returning: 40.5 * 1024 + 640, first: 114.75 * 1024 + 640 };
 const TARGET = { returning: 10 * 1024, first: 60 * 1024 };
 
 const brotli = (path) =>
