@@ -273,7 +273,8 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopping: watch::Receiv
                     router.clone(),
                     limits.clone(),
                     stopping.clone(),
-                    (permit, metrics.clone()),
+                    permit,
+                    metrics.clone(),
                 ));
             }
             // The client gave up before we got to it: nothing to do.
@@ -319,7 +320,7 @@ fn is_per_connection(e: &io::Error) -> bool {
 }
 
 /// One connection: hyper's HTTP/1.1 with its limits, plus the idle timeout and the graceful
-/// shutdown. `permit` is its place under `max_connections`, given back when it closes; it is
+/// shutdown. `_permit` is its place under `max_connections`, given back when it closes; it is
 /// counted in `metrics`' open connections as long.
 async fn connection(
     stream: TcpStream,
@@ -327,7 +328,8 @@ async fn connection(
     router: Router,
     limits: Limits,
     mut stopping: watch::Receiver<bool>,
-    (_permit, metrics): (tokio::sync::OwnedSemaphorePermit, Arc<Metrics>),
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    metrics: Arc<Metrics>,
 ) {
     let _open = metrics.connection();
     let activity = Arc::new(Activity::new());
@@ -632,7 +634,8 @@ async fn receive(State(app): State<Arc<App>>, request: axum::extract::Request) -
 /// its timeout) makes the next one wait, rather than take another thread.
 async fn health(app: &Arc<App>) -> Reply {
     let check = async {
-        let permit = app.health_check.clone().acquire_owned().await;
+        // never closed, so always a permit
+        let permit = app.health_check.clone().acquire_owned().await.ok();
         let app = app.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
