@@ -34,7 +34,9 @@ RECEIVER := CARGO_TARGET_DIR=$(CURDIR)/receiver/target cargo
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy -q --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -q --workspace --exclude optin-cli --target wasm32-unknown-unknown --all-targets -- -D warnings
+# Natively: the CLI, and the core's native-only code (config/schema.rs).
+	cargo clippy -q -p optin-core -p optin-cli --all-targets -- -D warnings
 	cargo fmt --manifest-path receiver/Cargo.toml -- --check
 	cargo fmt --manifest-path bench/floor/Cargo.toml -- --check
 	cargo fmt --manifest-path fuzz/Cargo.toml -- --check

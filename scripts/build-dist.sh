@@ -28,6 +28,8 @@ rm -rf "$out/lang" && mkdir -p "$out/lang"
 for f in lang/*.json; do node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))))' "$f" > "$out/$f"; done
 node scripts/assemble-loader.mjs "$work/optin-core.js" "$work/optin-core_bg.wasm" "$out/optin.js"
 cp loader/optin.d.ts "$out/optin.d.ts"
+# The config's JSON Schema, generated from the core's validation table (README "Config schema").
+cargo run -q -p optin-cli -- schema > "$out/optin.schema.json"
 echo "dist/ built: $(cd "$out" && ls | tr '\n' ' ')"
 # For the embed snippet: <script src=".../optin.js" integrity="…" crossorigin="anonymous" defer>
 echo "optin.js integrity (SRI): $(node -p 'require("./dist/optin.sri.json")["optin.js"]')"

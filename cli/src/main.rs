@@ -1,0 +1,43 @@
+//! `optin`, the site owner's command-line tool (README "`optin check`"): `optin check` runs the
+//! widget's own config validation (optin-core, natively: the same code as in the browser) and
+//! checks pages' gated markup against the config; `optin schema` prints the config's JSON Schema.
+
+mod check;
+mod page;
+mod rules;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "optin",
+    version,
+    about = "optin, the cookie-consent widget: check a config and pages"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validates CONFIG as the widget does and checks each PAGE's gated markup against it.
+    ///
+    /// Exit status: 0 without errors, 1 with any (or any warning, with --deny-warnings), 2 when
+    /// a file cannot be read.
+    Check(check::Args),
+    /// Prints the config's JSON Schema (2020-12).
+    Schema,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check(args) => check::run(&args),
+        Command::Schema => {
+            print!("{}", optin_core::config::schema::to_json());
+            ExitCode::SUCCESS
+        }
+    }
+}
