@@ -147,9 +147,9 @@ pub struct Parsed {
     pub warnings: Vec<ConfigError>,
 }
 
-// The config's JSON Schema, generated from the table below; native only, so its descriptions
-// cost the browser's wasm nothing.
-#[cfg(not(target_arch = "wasm32"))]
+// The config's JSON Schema, generated from the table below: native only (the `schema` feature,
+// and the native tests), so its descriptions cost the browser's wasm nothing.
+#[cfg(all(not(target_arch = "wasm32"), any(feature = "schema", test)))]
 pub mod schema;
 
 /// The shape of a valid config document, checked by one generic walk (`check`) before anything

@@ -7,8 +7,8 @@
 //! `MAX_EXPIRY_DAYS`, …); the patterns restate `formats.rs` and `is_safe_url`, and the tests hold
 //! them to those functions. What JSON Schema cannot say is listed in README "Config schema".
 //!
-//! Native only (`config.rs` declares it for targets other than wasm32): the descriptions cost
-//! the browser's wasm nothing. `optin schema` prints it; scripts/build-dist.sh writes it to
+//! Native only (`config.rs` declares it with the `schema` feature, or under test, on targets
+//! other than wasm32): the descriptions cost the browser's wasm nothing. `optin schema` prints it; scripts/build-dist.sh writes it to
 //! `dist/optin.schema.json`.
 
 use serde_json::{json, Map, Value};
