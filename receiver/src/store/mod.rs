@@ -393,6 +393,28 @@ pub(crate) mod contract {
         assert_eq!((err.0.as_str(), calls), ("the output is gone", 1));
     }
 
+    /// An export longer than a batch of rows (PostgreSQL reads 500 at a time) comes whole and
+    /// in order.
+    pub fn exports_more_rows_than_a_batch(s: &dyn ReceiptStore) {
+        let n = 1001;
+        for i in 0..n {
+            let id = format!("{:08x}-2222-4333-8444-555555555555", n - i);
+            let updated = time::format_iso(time::parse_iso("2026-11-01T00:00:00Z").unwrap() + i);
+            s.insert(&receipt(&body(&id, "https://a.example", &updated)))
+                .unwrap();
+        }
+        let mut keys = Vec::new();
+        let count = s
+            .export(&Selection::default(), &mut |r| {
+                let r = receipt(&r.json);
+                keys.push((r.updated_at, r.id));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((count, keys.len()), (n as u64, n as usize));
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "in updatedAt order");
+    }
+
     /// `prune` deletes what was received before the cutoff (strictly), batch by batch, keeping
     /// each consent id's latest receipt unless told otherwise; `count_prunable` says as much
     /// beforehand. `backdate(id, updated_at, received_at)` sets a row's `received_at`.

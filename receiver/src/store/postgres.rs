@@ -325,7 +325,7 @@ impl ReceiptStore for PostgresStore {
     }
 }
 
-/// Rows an export reads from the server at a time.
+/// Rows an export reads from the server at a time: at most 4 MiB of 8 KiB bodies in memory.
 const EXPORT_BATCH: i32 = 500;
 
 /// Which rows of `receipts r` prune deletes: received before `$1` and, unless `$2`
@@ -383,10 +383,15 @@ mod tests {
     fn exports_by_site_and_updated_at_and_prunes_old_receipts() {
         let pg = PgServer::start();
         let s = PostgresStore::open(&pg.url(), 2).unwrap();
+        let clear = || {
+            s.with_client(|c| c.batch_execute("DELETE FROM receipts"))
+                .unwrap()
+                .unwrap()
+        };
         contract::exports_by_site_and_updated_at(&s);
-        s.with_client(|c| c.batch_execute("DELETE FROM receipts"))
-            .unwrap()
-            .unwrap();
+        clear();
+        contract::exports_more_rows_than_a_batch(&s);
+        clear();
         contract::prunes_old_receipts_but_keeps_each_latest(&s, &|id, updated, received| {
             s.with_client(|c| {
                 c.execute(

@@ -302,6 +302,11 @@ mod tests {
     }
 
     #[test]
+    fn exports_more_rows_than_a_batch() {
+        contract::exports_more_rows_than_a_batch(&SqliteStore::open_in_memory().unwrap());
+    }
+
+    #[test]
     fn prunes_old_receipts_but_keeps_each_latest() {
         let s = SqliteStore::open_in_memory().unwrap();
         contract::prunes_old_receipts_but_keeps_each_latest(&s, &|id, updated, received| {
