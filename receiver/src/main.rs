@@ -141,7 +141,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--max-per-id-per-day" => {
                 parsed.max_per_id_per_day = number(&flag, &value()?, 1, 1_000_000)? as u64
             }
-            "--metrics-from" => parsed.metrics_from.push(value()?),
+            "--metrics-from" => {
+                let v = value()?;
+                // checked here, so a bad value is a bad argument (exit status 2)
+                MetricsFrom::parse(&[&v])?;
+                parsed.metrics_from.push(v)
+            }
             "--max-clock-skew" => {
                 parsed.max_clock_skew_ms = seconds(&flag, &value()?)?.as_millis() as i64
             }

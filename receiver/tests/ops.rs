@@ -1,7 +1,8 @@
 //! What an operator watches, against the real server on 127.0.0.1 (port 0): `GET /health`
 //! follows the store (SQLite answers; a PostgreSQL server that is stopped makes it `503`, and
 //! `200` again once it is back and the pool has reconnected), and `GET /metrics` counts what the
-//! server did, for the addresses of `--metrics-from` only. Both against each store.
+//! server did, for the addresses of `--metrics-from` only. Both against each store; and the
+//! binary refusing a bad `--metrics-from`.
 
 mod common;
 
@@ -138,19 +139,22 @@ fn scrape(c: &mut Conn) -> Response {
 }
 
 fn metrics_count_what_happened(s: Server) {
-    let mut c = Conn::open(s.addr).unwrap();
-    let mut post = |id: u64| {
-        c.send(
+    // each on its own connection: a 429 is answered without reading the body, so its connection
+    // is closed
+    let post = |id: u64| {
+        let headers = [("Content-Type", "application/json")];
+        request(
+            s.addr,
             "POST",
             "/receipts",
-            &[("Content-Type", "application/json")],
+            &headers,
             receipt(&uuid(id)).as_bytes(),
         )
-        .unwrap()
         .status
     };
     // the burst is 3 receipts (rate and burst below): 2 stored, 1 replay, then 429
     assert_eq!([post(1), post(2), post(1), post(3)], [201, 201, 409, 429]);
+    let mut c = Conn::open(s.addr).unwrap();
     assert_eq!(c.send("GET", "/health", &[], b"").unwrap().status, 200);
     assert_eq!(
         c.send("GET", "/wp-login.php", &[], b"").unwrap().status,
@@ -295,5 +299,23 @@ fn no_metrics_without_metrics_from() {
     assert_eq!(
         (r.status, r.error()),
         (404, "no such path (POST /receipts, GET /health)".into())
+    );
+}
+
+/// The binary: `--metrics-from` takes addresses and networks, and says what it wants otherwise.
+#[test]
+fn the_binary_refuses_a_bad_metrics_from() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_optin-receiver"))
+        .args(["--listen", "127.0.0.1:0", "--metrics-from", "localhost"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.ends_with(
+            "optin-receiver: --metrics-from \"localhost\" is not an IP address or network like \
+             127.0.0.1, 10.0.0.0/24 or ::1\n"
+        ),
+        "{stderr}"
     );
 }
