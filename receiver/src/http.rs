@@ -6,6 +6,9 @@
 //! is deliberate: the Origin is judged before anything is read, the declared length before the
 //! body, and the store is touched only by a receipt that passed every check, so a 4xx never
 //! stores anything. Nothing about the sender (address, user agent) is kept or logged.
+//! `/health` and `/metrics` are routed here too, and their replies made here (`health`,
+//! `metrics_refusal`, `metrics_text`); the server supplies what they need, the store's answer
+//! within a timeout and the counters.
 
 use crate::metrics::{Metrics, MetricsFrom, StoreCall};
 use crate::receipt::{self, Receipt};
