@@ -26,12 +26,9 @@ for (const f of files) cpSync(at(ROOT, `dist/${f}`), at(STAGE, `dist/${f}`)); //
 
 const pkg = JSON.parse(fill(readFileSync(new URL('package.json.in', import.meta.url), 'utf8')));
 delete pkg['//'];
-if (!files.includes('optin.schema.json')) delete pkg.exports['./schema.json']; // not built yet
 writeFileSync(at(STAGE, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-const readme = fill(readFileSync(new URL('README.md', import.meta.url), 'utf8'))
-  .split('\n')
-  .filter((line, i) => i > 0 && (files.includes('optin.schema.json') || !line.includes('optin.schema.json')))
-  .join('\n');
+// Without the template's first line, the comment saying what the file is.
+const readme = fill(readFileSync(new URL('README.md', import.meta.url), 'utf8')).split('\n').slice(1).join('\n');
 writeFileSync(at(STAGE, 'README.md'), readme);
 cpSync(at(ROOT, 'LICENSE'), at(STAGE, 'LICENSE'));
 

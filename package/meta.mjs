@@ -27,19 +27,15 @@ export const TARBALL = `${NAME.replace(/^@/, '').replace('/', '-')}-${VERSION}.t
 export const STAGE = new URL('target/npm-package/', ROOT);
 export const OUT = new URL('target/package/', ROOT);
 
-/**
- * The dist/ files the package ships, relative to dist/. The JSON Schema is required once the build
- * writes it (scripts/build-dist.sh names it), so a package can never silently lack it.
- */
+/** The dist/ files the package ships, relative to dist/ (`langs`: the lang/*.json names). */
 export function distFiles(langs) {
-  const build = readFileSync(new URL('scripts/build-dist.sh', ROOT), 'utf8');
   return [
     'optin.js',
     'optin-ui.js',
     'optin-ui_bg.wasm',
     'optin.d.ts',
+    'optin.schema.json',
     'optin.sri.json',
-    ...(build.includes('optin.schema.json') ? ['optin.schema.json'] : []),
     ...langs.map((l) => `lang/${l}`),
   ];
 }
