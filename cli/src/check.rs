@@ -1,13 +1,15 @@
 //! `optin check CONFIG.json [PAGE.html…]`: the config's errors and warnings as the browser's
 //! console shows them (`ConfigError::describe`, with the field path), then each page's findings
-//! (`rules.rs`), one line each: `FILE: severity: message` or `FILE:LINE: severity: message`.
+//! (`rules.rs`), one line each: `FILE:LINE: severity: message` (`FILE: …` where no line applies:
+//! a root-level field that is missing).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use optin_core::config::Config;
+use optin_core::config::{Config, ConfigError};
 
+use crate::locate;
 use crate::page;
 use crate::rules::{self, Context, Severity};
 
@@ -80,15 +82,20 @@ fn check(args: &Args) -> Result<Tally, String> {
         .map(|p| read(p).map(|html| (p, html)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut tally = Tally::default();
+    let line = |e: &ConfigError| {
+        locate::line_of(&source, &e.path)
+            .or_else(|| locate::line_of_syntax_error(&source, &e.message))
+    };
     let config = match Config::parse(&source) {
         Ok(parsed) => {
             for warning in &parsed.warnings {
-                tally.print(&args.config, None, Severity::Warning, &warning.describe());
+                let describe = warning.describe();
+                tally.print(&args.config, line(warning), Severity::Warning, &describe);
             }
             Some(parsed.config)
         }
         Err(e) => {
-            tally.print(&args.config, None, Severity::Error, &e.describe());
+            tally.print(&args.config, line(&e), Severity::Error, &e.describe());
             None
         }
     };

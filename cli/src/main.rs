@@ -3,6 +3,7 @@
 //! checks pages' gated markup against the config; `optin schema` prints the config's JSON Schema.
 
 mod check;
+mod locate;
 mod page;
 mod rules;
 

@@ -24,7 +24,7 @@ fn a_broken_config_gets_the_browser_message_and_status_1() {
     let (status, stdout, _) = optin(&["check", "broken.json"]);
     assert_eq!(
         stdout,
-        "broken.json: error: optin config: categories[1].id: is not a valid id \
+        "broken.json:4: error: optin config: categories[1].id: is not a valid id \
          (1 to 64 of a-z, A-Z, 0-9, '-', '_')\n"
     );
     assert_eq!(status, 1);
@@ -32,7 +32,7 @@ fn a_broken_config_gets_the_browser_message_and_status_1() {
 
 #[test]
 fn a_warning_passes_unless_warnings_are_denied() {
-    let expected = "warning.json: warning: optin config: expiresAfterDays: is above the \
+    let expected = "warning.json:2: warning: optin config: expiresAfterDays: is above the \
                     maximum of 395 days; using 395\n";
     assert_eq!(
         optin(&["check", "warning.json"]),
@@ -40,6 +40,26 @@ fn a_warning_passes_unless_warnings_are_denied() {
     );
     let (status, stdout, _) = optin(&["check", "--deny-warnings", "warning.json"]);
     assert_eq!((status, stdout.as_str()), (1, expected));
+}
+
+#[test]
+fn a_syntax_error_gets_its_line_and_a_root_field_none() {
+    let (status, stdout, _) = optin(&["check", "syntax.json"]);
+    assert_eq!(
+        (status, stdout.as_str()),
+        (
+            1,
+            "syntax.json:4: error: optin config: not valid JSON (expected ',' or '}' at byte 59)\n"
+        )
+    );
+    let (status, stdout, _) = optin(&["check", "empty.json"]);
+    assert_eq!(
+        (status, stdout.as_str()),
+        (
+            1,
+            "empty.json: error: optin config: categories: is missing\n"
+        )
+    );
 }
 
 #[test]
