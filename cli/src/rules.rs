@@ -105,7 +105,12 @@ fn gated(e: &Element, category: &str, ctx: &Context, nonces: bool) -> Vec<(Sever
     } else {
         ("src", "data-src")
     };
-    if e.name != "script" && e.has(url) {
+    // A `src` beside `data-src` is a stand-in (about:blank, a local placeholder image) unless it
+    // goes to a third party.
+    let loads_early = e
+        .attr(url)
+        .is_some_and(|u| !e.has(real) || third_party_host(u, ctx.site_hosts).is_some());
+    if e.name != "script" && loads_early {
         out.push((
             Severity::Error,
             format!(
@@ -299,6 +304,15 @@ mod tests {
             .contains("data-service=\"gaa\" names no service of category analytics (ga)"));
         assert!(found[2].2.contains("(it has none)"));
         assert!(found[4].2.starts_with("src on a gated <iframe>"));
+    }
+
+    #[test]
+    fn a_stand_in_src_beside_data_src_is_fine_unless_third_party() {
+        let html = r#"<img data-category="social" data-src="https://t.example/a.png" src="/blank.png">
+<iframe data-category="social" src="about:blank" data-src="https://v.example/"></iframe>
+<img data-category="social" data-src="https://t.example/a.png" src="https://t.example/b.png">"#;
+        let lines: Vec<u64> = findings(html, None).iter().map(|f| f.0).collect();
+        assert_eq!(lines, [3]);
     }
 
     #[test]
