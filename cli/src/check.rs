@@ -15,8 +15,8 @@ use crate::rules::{self, Context, Severity};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The config, a JSON file (as given to data-config, or the text of the inline
-    /// <script type="application/json" id="optin-config">).
+    /// The config: a JSON file, or a page (.html) whose config is checked (data-config beside
+    /// it, or its inline <script type="application/json" id="optin-config">) with the page.
     config: PathBuf,
     /// HTML pages whose gated markup to check against the config.
     pages: Vec<PathBuf>,
@@ -73,29 +73,106 @@ fn read(path: &Path) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
+/// The config's text as the widget gets it, and where its lines are.
+struct Source {
+    /// The JSON file, or the page of an inline config.
+    file: PathBuf,
+    text: String,
+    /// Lines of `file` before the config's first (an inline config's page).
+    offset: u64,
+}
+
+fn is_page(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+}
+
+/// A page's config, found as the loader finds it: `data-config` on its script tag (a file beside
+/// the page), else the inline `<script type="application/json" id="optin-config">`, else the
+/// built-in config.
+fn page_config(page: &Path, html: &str) -> Result<Source, String> {
+    let read_page = page::read(html);
+    let data_config = read_page
+        .elements
+        .iter()
+        .filter(|e| e.name == "script")
+        .find_map(|e| e.attr("data-config"));
+    if let Some(url) = data_config {
+        let lower = url.trim().to_ascii_lowercase();
+        if lower.contains("://") || lower.starts_with('/') {
+            return Err(format!(
+                "{}: data-config=\"{url}\" is not a file beside the page: give the config file as CONFIG",
+                page.display()
+            ));
+        }
+        let relative = url.trim().split(['?', '#']).next().unwrap_or_default();
+        let file = page.parent().unwrap_or(Path::new("")).join(relative);
+        let text = read(&file)?;
+        return Ok(Source {
+            file,
+            text,
+            offset: 0,
+        });
+    }
+    Ok(match read_page.inline_config {
+        Some((line, text)) => Source {
+            file: page.to_path_buf(),
+            text,
+            offset: line - 1,
+        },
+        None => {
+            eprintln!(
+                "optin check: {} has no config: the widget uses its built-in one",
+                page.display()
+            );
+            Source {
+                file: page.to_path_buf(),
+                text: Config::BUILTIN_JSON.to_owned(),
+                offset: 0,
+            }
+        }
+    })
+}
+
 fn check(args: &Args) -> Result<Tally, String> {
     // Every file first: a missing page must not leave half a report.
-    let source = read(&args.config)?;
-    let pages = args
+    let mut pages = args
         .pages
         .iter()
-        .map(|p| read(p).map(|html| (p, html)))
+        .map(|p| read(p).map(|html| (p.clone(), html)))
         .collect::<Result<Vec<_>, _>>()?;
+    let source = if is_page(&args.config) {
+        // A page given as CONFIG: its config, and the page itself is checked too.
+        let html = read(&args.config)?;
+        let source = page_config(&args.config, &html)?;
+        if !args.pages.contains(&args.config) {
+            pages.insert(0, (args.config.clone(), html));
+        }
+        source
+    } else {
+        Source {
+            file: args.config.clone(),
+            text: read(&args.config)?,
+            offset: 0,
+        }
+    };
     let mut tally = Tally::default();
     let line = |e: &ConfigError| {
-        locate::line_of(&source, &e.path)
-            .or_else(|| locate::line_of_syntax_error(&source, &e.message))
+        locate::line_of(&source.text, &e.path)
+            .or_else(|| locate::line_of_syntax_error(&source.text, &e.message))
+            .map(|line| line + source.offset)
     };
-    let config = match Config::parse(&source) {
+    let config = match Config::parse(&source.text) {
         Ok(parsed) => {
             for warning in &parsed.warnings {
                 let describe = warning.describe();
-                tally.print(&args.config, line(warning), Severity::Warning, &describe);
+                tally.print(&source.file, line(warning), Severity::Warning, &describe);
             }
             Some(parsed.config)
         }
         Err(e) => {
-            tally.print(&args.config, line(&e), Severity::Error, &e.describe());
+            tally.print(&source.file, line(&e), Severity::Error, &e.describe());
             None
         }
     };
@@ -107,7 +184,7 @@ fn check(args: &Args) -> Result<Tally, String> {
         site_hosts: &args.site_host,
     };
     for (path, html) in &pages {
-        for f in rules::check(&page::elements(html), &ctx) {
+        for f in rules::check(&page::read(html).elements, &ctx) {
             tally.print(path, Some(f.line), f.severity, &f.message);
         }
     }

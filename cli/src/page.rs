@@ -6,14 +6,22 @@
 //! `<style>`, `<noscript>` (the widget runs with scripting on), `<textarea>`… is text, not
 //! tags.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
-    BufferQueue, StartTag, Tag, TagToken, Token, TokenSink, TokenSinkResult, Tokenizer,
-    TokenizerOpts,
+    BufferQueue, CharacterTokens, EndTag, StartTag, Tag, TagToken, Token, TokenSink,
+    TokenSinkResult, Tokenizer, TokenizerOpts,
 };
+
+/// What `optin check` reads of a page.
+pub struct Page {
+    pub elements: Vec<Element>,
+    /// The inline config's text (`<script type="application/json" id="optin-config">`, the
+    /// first element with that id, as `getElementById` finds it) and the line it starts on.
+    pub inline_config: Option<(u64, String)>,
+}
 
 /// One start tag of the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +54,11 @@ impl Element {
 struct Sink {
     elements: RefCell<Vec<Element>>,
     line: RefCell<u64>,
+    /// The element with id `optin-config` was found.
+    config_seen: Cell<bool>,
+    /// Inside that element, when it is a script: its text goes to `inline_config`.
+    in_config: Cell<bool>,
+    inline_config: RefCell<Option<(u64, String)>>,
 }
 
 /// Elements whose text is not markup, and how the tokenizer must read it.
@@ -71,8 +84,24 @@ impl TokenSink for Sink {
                     None if &*tag.name == "plaintext" => TokenSinkResult::Plaintext,
                     None => TokenSinkResult::Continue,
                 };
-                self.elements.borrow_mut().push(element(tag, start.max(1)));
+                let element = element(tag, start.max(1));
+                if element.attr("id") == Some("optin-config") && !self.config_seen.replace(true) {
+                    // The text starts right after the tag, on the line the tag ends on.
+                    self.in_config.set(element.name == "script");
+                    *self.inline_config.borrow_mut() = Some((line, String::new()));
+                }
+                self.elements.borrow_mut().push(element);
                 result
+            }
+            TagToken(tag) if tag.kind == EndTag => {
+                self.in_config.set(false);
+                TokenSinkResult::Continue
+            }
+            CharacterTokens(text) if self.in_config.get() => {
+                if let Some((_, config)) = self.inline_config.borrow_mut().as_mut() {
+                    config.push_str(&text);
+                }
+                TokenSinkResult::Continue
             }
             // A parse error may come from inside a tag: it says nothing of where the tag began.
             Token::ParseError(_) => {
@@ -99,14 +128,23 @@ fn element(tag: Tag, line: u64) -> Element {
     }
 }
 
-/// Every start tag of `html`, in document order.
-pub fn elements(html: &str) -> Vec<Element> {
+/// Every start tag of `html`, in document order, and the inline config.
+pub fn read(html: &str) -> Page {
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(html));
     let tokenizer = Tokenizer::new(Sink::default(), TokenizerOpts::default());
     let _ = tokenizer.feed(&input);
     tokenizer.end();
-    tokenizer.sink.elements.take()
+    Page {
+        elements: tokenizer.sink.elements.take(),
+        inline_config: tokenizer.sink.inline_config.take(),
+    }
+}
+
+/// Every start tag of `html`, in document order.
+#[cfg(test)]
+pub fn elements(html: &str) -> Vec<Element> {
+    read(html).elements
 }
 
 #[cfg(test)]
@@ -127,6 +165,21 @@ mod tests {
             found[3].attrs,
             [("src".into(), "https://x.example/".into())]
         );
+    }
+
+    #[test]
+    fn the_inline_config_and_its_line() {
+        let html = "<p id=x>\n<script type=\"application/json\" id=\"optin-config\">\n{\"categories\":\n[]}</script>\
+                    <script id=\"optin-config\">{}</script>";
+        assert_eq!(
+            read(html).inline_config,
+            Some((2, "\n{\"categories\":\n[]}".to_owned()))
+        );
+        assert_eq!(
+            read("<div id=optin-config>{}</div>").inline_config,
+            Some((1, "".into()))
+        );
+        assert_eq!(read("<p>").inline_config, None);
     }
 
     #[test]

@@ -147,6 +147,41 @@ fn pages_are_still_checked_when_the_config_is_refused() {
 }
 
 #[test]
+fn a_page_as_config_brings_its_inline_config_with_page_lines() {
+    let (status, stdout, stderr) = optin(&["check", "inline-broken.html"]);
+    assert_eq!(
+        stdout,
+        "inline-broken.html:7: error: optin config: layout: must be one of: bar-bottom, bar-top, \
+         box-bottom-left, box-bottom-right, box-center\n"
+    );
+    assert_eq!(status, 1);
+    assert!(stderr.contains("the config is refused"), "{stderr}");
+}
+
+#[test]
+fn a_page_as_config_brings_its_data_config_file() {
+    let (status, stdout, _) = optin(&["check", "data-config.html"]);
+    assert_eq!(
+        stdout,
+        "data-config.html:7: error: data-category=\"marketing\" names no category of the config \
+         (necessary, analytics, social): the element never runs\n"
+    );
+    assert_eq!(status, 1);
+}
+
+#[test]
+fn a_page_without_config_is_checked_against_the_built_in_one() {
+    let (status, stdout, stderr) = optin(&["check", "unknown.html"]);
+    assert_eq!(
+        stderr,
+        "optin check: unknown.html has no config: the widget uses its built-in one\n"
+    );
+    // The built-in config: necessary, analytics, marketing, no services.
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert_eq!(status, 1);
+}
+
+#[test]
 fn an_unreadable_file_is_status_2() {
     let (status, stdout, stderr) = optin(&["check", "config.json", "missing.html"]);
     assert_eq!((status, stdout.as_str()), (2, ""));
