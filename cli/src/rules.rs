@@ -79,9 +79,10 @@ pub fn check(elements: &[Element], ctx: &Context) -> Vec<Finding> {
 
 fn is_gated(e: &Element) -> bool {
     match e.name.as_str() {
+        // As the selector matches it: the whole value, ASCII case aside.
         "script" => e
             .attr("type")
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/plain")),
+            .is_some_and(|t| t.eq_ignore_ascii_case("text/plain")),
         name => EMBEDS.contains(&name),
     }
 }
