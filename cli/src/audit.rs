@@ -1,0 +1,265 @@
+//! `optin audit URL… --config CONFIG.json`: the crawl of `optin scan`, judged for a CI pipeline.
+//! Exit status 1 with one line per problem when a page (a) sets a non-necessary cookie or storage
+//! key, or calls a third-party host (not --allow'ed), before a choice or after reject-all;
+//! (b) sets a cookie the config does not declare; (c) has no working way back to the
+//! preferences. 2 when the audit cannot run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use optin_core::config::Config;
+
+use crate::crawl::{self, CrawlArgs, PageScan};
+use crate::scan::load_config;
+use crate::site::host_matches;
+use crate::trackers::{self, wildcard};
+use crate::visit::{Stage, Visit};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    crawl: CrawlArgs,
+    /// The site's config: what it declares, and which categories are necessary.
+    #[arg(long, value_name = "CONFIG.json", required = true)]
+    config: PathBuf,
+    /// A third-party host the site owner decides is necessary (and its subdomains). Repeatable.
+    #[arg(long, value_name = "HOST")]
+    allow: Vec<String>,
+}
+
+/// One problem, printed as `(kind) page: text`.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Problem {
+    kind: char,
+    page: String,
+    text: String,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let config = match load_config(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("optin audit: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let crawl = match crawl::crawl(&args.crawl) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("optin audit: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let auditor = Auditor {
+        config: &config,
+        allow: &args.allow,
+    };
+    let problems: BTreeSet<Problem> = crawl.pages.iter().flat_map(|p| auditor.page(p)).collect();
+    let pages = crawl.pages.len();
+    if pages == 0 {
+        eprintln!("optin audit: no page could be visited");
+        for (url, why) in &crawl.skipped {
+            eprintln!("  {url}: {why}");
+        }
+        return ExitCode::from(2);
+    }
+    if problems.is_empty() {
+        println!("optin audit: {pages} page{}, no problems", plural(pages));
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "optin audit: {pages} page{}, {} problem{}",
+        plural(pages),
+        problems.len(),
+        plural(problems.len())
+    );
+    for p in &problems {
+        println!("({}) {}: {}", p.kind, p.page, p.text);
+    }
+    println!(
+        "(a) non-necessary before a choice or after reject-all, (b) not declared in {}, (c) no way back to the preferences",
+        args.config.display()
+    );
+    ExitCode::from(1)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Where the config puts a cookie or storage key: (category, required, service).
+struct Declared<'a> {
+    category: &'a str,
+    required: bool,
+    service: &'a str,
+}
+
+struct Auditor<'a> {
+    config: &'a Config,
+    allow: &'a [String],
+}
+
+impl Auditor<'_> {
+    fn page(&self, page: &PageScan) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |kind, text: String| {
+            problems.push(Problem {
+                kind,
+                page: page.url.clone(),
+                text,
+            })
+        };
+        for visit in &page.visits {
+            if let Some(e) = &visit.error {
+                problem(
+                    '!',
+                    format!("{}: the visit failed: {e}", visit.stage.label()),
+                );
+            }
+            if visit.stage != Stage::AfterAcceptAll {
+                for text in self.before_consent(visit) {
+                    problem('a', text);
+                }
+            }
+            for c in &visit.cookies {
+                if c.name != self.config.storage_key && self.cookie(&c.name).is_none() {
+                    problem(
+                        'b',
+                        format!(
+                            "cookie {} (domain {}) is not declared in the config",
+                            c.name, c.domain
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(text) = self.way_back(page) {
+            problem('c', text);
+        }
+        problems
+    }
+
+    /// What a visit before a choice or after reject-all must not have.
+    fn before_consent(&self, visit: &Visit) -> Vec<String> {
+        let when = visit.stage.label();
+        // One line per reason: "cookies _ga, _gid are set (declared under analytics/ga, …)".
+        let mut cookies: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for c in visit
+            .cookies
+            .iter()
+            .filter(|c| c.name != self.config.storage_key)
+        {
+            if let Some(why) = self.not_necessary(self.cookie(&c.name), &c.name, false) {
+                cookies.entry(why).or_default().push(&c.name);
+            }
+        }
+        let mut found: Vec<String> = cookies
+            .into_iter()
+            .map(|(why, names)| match names.as_slice() {
+                [one] => format!("{when}: cookie {one} is set ({why})"),
+                many => format!("{when}: cookies {} are set ({why})", many.join(", ")),
+            })
+            .collect();
+        for s in visit
+            .storage
+            .iter()
+            .filter(|s| s.key != self.config.storage_key)
+        {
+            if let Some(why) = self.not_necessary(self.storage(&s.key), &s.key, true) {
+                found.push(format!(
+                    "{when}: {}Storage key {} is written ({why})",
+                    s.kind, s.key
+                ));
+            }
+        }
+        let mut hosts = BTreeSet::new();
+        for r in &visit.requests {
+            if self.allow.iter().any(|a| host_matches(&r.host, a)) || !hosts.insert(&r.host) {
+                continue;
+            }
+            let who = trackers::host(&r.host).map_or("unknown".to_owned(), |s| {
+                format!("{}, {}", s.name, s.category)
+            });
+            let by = r
+                .initiator
+                .as_deref()
+                .map_or(String::new(), |i| format!(", requested by {i}"));
+            found.push(format!(
+                "{when}: calls third-party host {} ({who}{by})",
+                r.host
+            ));
+        }
+        found
+    }
+
+    /// Why a cookie or key is not necessary, if it is not: the config's category, or (when the
+    /// config does not declare it) the table's. Undeclared unknown cookies are (b) problems.
+    fn not_necessary(
+        &self,
+        declared: Option<Declared>,
+        name: &str,
+        storage: bool,
+    ) -> Option<String> {
+        if let Some(d) = declared {
+            return (!d.required)
+                .then(|| format!("declared under {}/{}, not necessary", d.category, d.service));
+        }
+        let known = if storage {
+            trackers::storage(name)
+        } else {
+            trackers::cookie(name).map(|(s, _)| s)
+        };
+        known
+            .filter(|s| s.category != "necessary")
+            .map(|s| format!("{}, {} in optin's table; not declared", s.name, s.category))
+    }
+
+    fn cookie(&self, name: &str) -> Option<Declared<'_>> {
+        self.find(|s| s.cookies.iter().any(|c| wildcard(&c.name, name)))
+    }
+
+    fn storage(&self, key: &str) -> Option<Declared<'_>> {
+        self.find(|s| {
+            s.local_storage.iter().any(|k| wildcard(k, key))
+                || s.cookies.iter().any(|c| wildcard(&c.name, key))
+        })
+    }
+
+    fn find(&self, wanted: impl Fn(&optin_core::config::Service) -> bool) -> Option<Declared<'_>> {
+        self.config.categories.iter().find_map(|c| {
+            c.services.iter().find(|s| wanted(s)).map(|s| Declared {
+                category: &c.id,
+                required: c.required,
+                service: &s.id,
+            })
+        })
+    }
+
+    /// (c): the page must offer a way back to the preferences that opens them.
+    fn way_back(&self, page: &PageScan) -> Option<String> {
+        if !page.has_optin() {
+            let state = page.visits.first().map_or("absent", |v| v.optin.as_str());
+            return Some(format!(
+                "optin is not running on the page ({state}): no banner and no way back to the preferences"
+            ));
+        }
+        let Some(w) = page
+            .visit(Stage::AfterRejectAll)
+            .and_then(|v| v.way_back.as_ref())
+        else {
+            return Some("the way back to the preferences could not be checked".into());
+        };
+        if w.open_links == 0 && !w.settings_button {
+            return Some(
+                "no way back to the preferences: no [data-optin-open] element and no settings button (config settingsButton)".into(),
+            );
+        }
+        (!w.opens_preferences)
+            .then(|| "the way back does not open the preferences panel when clicked".into())
+    }
+}

@@ -1,0 +1,226 @@
+//! `--draft-config`: an optin config written from a scan, for the site owner to edit: a required
+//! "necessary" category for what the site sets before any choice and nobody else claims, one
+//! category per classified kind of service (the page's own `data-category` first), services with
+//! provider, privacy policy and a cookie table whose durations are the observed ones.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::report::{Class, CookieRow, Report, CAPPED};
+use crate::visit::Stage;
+
+/// Categories whose titles and descriptions the widget has built in (core/src/catalogue.rs).
+const BUILT_IN: &[&str] = &["necessary", "analytics", "marketing"];
+/// The service for the site's own cookies that nothing else claims.
+const SITE_SERVICE: &str = "site";
+/// The category for unknown cookies that appear only after a choice.
+const OTHER: &str = "other";
+
+#[derive(Default)]
+struct Draft {
+    /// category id → service id → service.
+    categories: BTreeMap<String, BTreeMap<String, Service>>,
+}
+
+#[derive(Default)]
+struct Service {
+    name: Option<String>,
+    provider: Option<String>,
+    privacy_policy_url: Option<String>,
+    cookies: BTreeMap<String, Value>,
+    local_storage: Vec<String>,
+}
+
+/// The drafted config as pretty JSON. `own_key` is the widget's storage key (not listed).
+pub fn draft(report: &Report, own_key: &str) -> String {
+    let mut d = Draft::default();
+    d.categories.entry("necessary".into()).or_default();
+    for c in report.cookies.iter().filter(|c| c.name != own_key) {
+        let service = d.service(&c.class, &c.stages);
+        let capped = c.expires_in.is_some_and(|s| s >= CAPPED);
+        let (name, purpose, duration) = match &c.class.known {
+            // At the browser's cap, the documented duration says more than the observed one.
+            Some((pattern, purpose, documented)) => (
+                pattern.clone(),
+                purpose.clone(),
+                if capped { documented } else { &c.expires }.clone(),
+            ),
+            None => (
+                c.name.clone(),
+                "Found by optin scan: describe what it is for.".to_owned(),
+                if capped {
+                    "400 days or more".into()
+                } else {
+                    c.expires.clone()
+                },
+            ),
+        };
+        service.cookies.entry(name.clone()).or_insert_with(|| {
+            json!({"name": name, "purpose": purpose, "duration": duration,
+                   "party": party(c)})
+        });
+    }
+    for s in report
+        .storage
+        .iter()
+        .filter(|s| s.kind == "local" && s.key != own_key)
+    {
+        let service = d.service(&s.class, &s.stages);
+        if !service.local_storage.contains(&s.key) {
+            service.local_storage.push(s.key.clone());
+        }
+    }
+    // Hosts the table knows, even without cookies: the owner must gate them too.
+    for h in report.hosts.iter().filter(|h| h.class.basis != "unknown") {
+        d.service(&h.class, &h.stages);
+    }
+    serde_json::to_string_pretty(&d.to_json()).unwrap_or_default() + "\n"
+}
+
+impl Draft {
+    /// The service a finding goes to: its classification's, or for unknown ones the site's own
+    /// (necessary) when it is there before a choice, else "other".
+    fn service(
+        &mut self,
+        class: &Class,
+        stages: &std::collections::BTreeSet<Stage>,
+    ) -> &mut Service {
+        let (category, id) = match (&class.service_id, class.category.as_str()) {
+            (Some(id), category) if category != "unknown" => (category.to_owned(), id.clone()),
+            (None, category) if category != "unknown" => (category.to_owned(), category.to_owned()),
+            _ if stages.contains(&Stage::BeforeChoice) => ("necessary".into(), SITE_SERVICE.into()),
+            _ => (OTHER.into(), "unknown".into()),
+        };
+        let service = self
+            .categories
+            .entry(sanitize(&category))
+            .or_default()
+            .entry(sanitize(&id))
+            .or_default();
+        if service.name.is_none() {
+            service.name = class.service.clone();
+            service.provider = class.provider.clone();
+            if let Some(source) = &class.source {
+                service.privacy_policy_url = crate::trackers::table()
+                    .iter()
+                    .find(|s| &s.source == source)
+                    .map(|s| s.privacy_policy_url.clone());
+            }
+        }
+        service
+    }
+
+    fn to_json(&self) -> Value {
+        let mut texts = serde_json::Map::new();
+        // The required category first, as the panel lists them in this order.
+        let mut ordered: Vec<_> = self.categories.iter().collect();
+        ordered.sort_by_key(|(id, _)| id.as_str() != "necessary");
+        let categories: Vec<Value> = ordered
+            .into_iter()
+            .map(|(id, services)| {
+                if !BUILT_IN.contains(&id.as_str()) {
+                    texts.insert(id.clone(), category_texts(id, services));
+                }
+                let mut c = json!({"id": id});
+                if id == "necessary" {
+                    c["required"] = json!(true);
+                }
+                c["services"] = services
+                    .iter()
+                    .map(|(sid, s)| service_json(id, sid, s))
+                    .collect();
+                c
+            })
+            .collect();
+        let mut config = json!({"revision": 1, "categories": categories});
+        if !texts.is_empty() {
+            config["texts"] = json!({"en": {"categories": texts}});
+        }
+        config
+    }
+}
+
+fn service_json(category: &str, id: &str, s: &Service) -> Value {
+    let name = s.name.clone().unwrap_or_else(|| match (category, id) {
+        (_, SITE_SERVICE) => "This site".to_owned(),
+        (OTHER, _) => "Unknown (found by optin scan)".to_owned(),
+        _ => id.to_owned(),
+    });
+    let mut v = json!({"id": id, "name": name});
+    if let Some(p) = &s.provider {
+        v["provider"] = json!(p);
+    }
+    v["purpose"] = json!(purpose(category));
+    if let Some(url) = &s.privacy_policy_url {
+        v["privacyPolicyUrl"] = json!(url);
+    }
+    if !s.cookies.is_empty() {
+        v["cookies"] = s.cookies.values().cloned().collect();
+    }
+    if !s.local_storage.is_empty() {
+        v["localStorage"] = json!(s.local_storage);
+    }
+    v
+}
+
+/// A first sentence for the owner to rewrite.
+fn purpose(category: &str) -> &'static str {
+    match category {
+        "necessary" => "Makes the site work; it cannot be switched off.",
+        "analytics" => "Measures how visitors use the site, so that it can be improved.",
+        "marketing" => "Advertising, and measuring it, on this site and others.",
+        "functional" => "Features visitors ask for, such as embedded content or chat.",
+        "social" => "Social media features: sharing, embedded posts, comments.",
+        OTHER => "Found by optin scan after a choice, unknown to its table: say what it does and move it to the right category.",
+        _ => "Describe what this service does for the site.",
+    }
+}
+
+fn category_texts(id: &str, services: &BTreeMap<String, Service>) -> Value {
+    let title = match id {
+        "functional" => "Functional".to_owned(),
+        "social" => "Social media".to_owned(),
+        OTHER => "Other".to_owned(),
+        _ => {
+            let mut t = id.replace(['-', '_'], " ");
+            if let Some(first) = t.get(0..1) {
+                t.replace_range(0..1, &first.to_uppercase());
+            }
+            t
+        }
+    };
+    let names: Vec<String> = services
+        .iter()
+        .map(|(sid, s)| s.name.clone().unwrap_or_else(|| sid.clone()))
+        .collect();
+    json!({"title": title, "description": format!("{}.", names.join(", "))})
+}
+
+fn party(c: &CookieRow) -> &'static str {
+    if c.third_party {
+        "third"
+    } else {
+        "first"
+    }
+}
+
+/// A service id the config accepts: 1 to 64 of a-z, A-Z, 0-9, '-', '_'.
+fn sanitize(id: &str) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if s.is_empty() {
+        "service".into()
+    } else {
+        s
+    }
+}
