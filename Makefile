@@ -57,6 +57,13 @@ test-wasm:
 test-e2e: receiver
 	node --test --test-concurrency=1 tests/e2e/
 
+## optin scan and optin audit in headless Chromium on the demo site, a leaky copy and the demo
+## gated by its drafted config (cli/tests/scan.rs; a plain cargo test skips them: they need dist/).
+.PHONY: test-scan
+test: test-scan
+test-scan: dist
+	cargo test -q -p optin-cli --test scan -- --ignored --test-threads=1
+
 test-receiver:
 	$(RECEIVER) test -q --manifest-path receiver/Cargo.toml
 
