@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk setup dist package crates-check demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke fuzz fuzz-smoke lint screenshots clean
+.PHONY: trunk example example-build setup dist package crates-check demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke fuzz fuzz-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -16,9 +16,10 @@ dist: setup
 package: dist
 	@node package/make-package.mjs
 
-## optin-core as crates.io would get it (`cargo publish --dry-run`: packs, builds, uploads nothing).
+## optin-core and optin-yew as crates.io would get them (`cargo publish --dry-run`: packs, builds,
+## uploads nothing; optin-yew against the packed optin-core).
 crates-check:
-	cargo publish --dry-run -q -p optin-core --allow-dirty
+	cargo publish --dry-run -q -p optin-core -p optin-yew --allow-dirty
 
 ## Serves the demo site (www/) with the freshly built widget on http://127.0.0.1:$(PORT)/
 demo: dist
@@ -27,7 +28,7 @@ demo: dist
 ## Every test layer: the loader's unit tests, native unit tests, wasm-bindgen tests in headless
 ## Chromium, the consent-log receiver's tests, end-to-end tests in headless Chromium, size budgets,
 ## one benchmark smoke run. The e2e tests install the npm package (`package`).
-test: setup lint test-loader test-native test-wasm test-receiver dist size-check package crates-check test-e2e bench-smoke fuzz-smoke
+test: setup lint test-loader test-native test-wasm test-receiver dist example-build size-check package crates-check test-e2e bench-smoke fuzz-smoke
 
 # The receiver is its own workspace (SQLite's C code does not build for wasm32).
 RECEIVER := CARGO_TARGET_DIR=$(CURDIR)/receiver/target cargo
@@ -52,6 +53,7 @@ test-native:
 
 test-wasm:
 	cd core && wasm-pack test --headless --chrome
+	cd yew && wasm-pack test --headless --chrome
 	wasm-pack test --headless --chrome
 
 test-e2e: receiver
@@ -81,6 +83,18 @@ size:
 
 size-check:
 	@node scripts/size.mjs --check
+	@node scripts/size-example.mjs --check
+
+## examples/yew-app (optin-yew in a Yew app) built without trunk, with and without optin
+## (target/example/): what the e2e tests serve and size-check weighs.
+example-build: setup
+	@bash scripts/build-example.sh
+
+## The example Yew app with `trunk serve` (live rebuild) on http://127.0.0.1:8081/; installs
+## trunk 0.21.14 once (~8 min).
+example: setup
+	@command -v trunk >/dev/null || cargo install trunk --version 0.21.14 --locked
+	cd examples/yew-app && trunk serve
 
 ## The smallest banner Yew can render (bench/floor), built like the UI: what any Yew banner costs.
 size-floor: setup

@@ -1,37 +1,29 @@
-//! optin-ui: the banner and the preferences panel, a Yew app in an open shadow root.
+//! optin-ui: the standalone widget's banner and preferences panel, a Yew app in an open shadow
+//! root. The components are optin-yew's; this crate only mounts them and connects them to the
+//! core through `window.optin` (`api.rs`, the [`JsApi`] connector).
 //!
 //! The loader fetches this wasm only when something must show, and drives it through two exports,
 //! `show(view, texts)` and `hide()`; `texts` is the visitor's language file (`lang/<code>.json`),
 //! which the loader fetches beside this wasm when the language is not English. The UI in turn
-//! talks to the core only through `window.optin` (see `api.rs`) and listens to the core's
-//! `optin:change` event, like any site script would.
+//! talks to the core only through `window.optin` and listens to the core's `optin:change` event,
+//! like any site script would.
 
 mod api;
-mod app;
-mod banner;
-mod dom;
-mod model;
-mod preferences;
-mod rich_text;
-pub mod state;
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
+use optin_yew::{dom, send, Command, ConsentUi};
 use wasm_bindgen::prelude::*;
-use yew::Callback;
 
-pub use app::{App, Command};
+pub use api::JsApi;
+pub use optin_yew::state;
+
+/// The UI this crate mounts: optin-yew's, reaching the core through `window.optin`.
+pub type App = ConsentUi<JsApi>;
 
 thread_local! {
-    static INBOX: RefCell<Inbox> = RefCell::new(Inbox::default());
-}
-
-/// Commands from outside the Yew app, held until the app has mounted and can take them.
-#[derive(Default)]
-struct Inbox {
-    mounted: bool,
-    deliver: Option<Callback<Command>>,
-    pending: Vec<Command>,
+    /// The app is mounted once per page, on the first `show`.
+    static MOUNTED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Shows the banner (`"banner"`) or the preferences panel (`"preferences"`), in the words of
@@ -39,7 +31,7 @@ struct Inbox {
 #[wasm_bindgen]
 pub fn show(view: &str, texts: Option<String>) {
     if let Some(texts) = texts {
-        model::use_shipped_texts(&texts);
+        optin_yew::use_shipped_texts(&texts);
     }
     mount();
     send(match view {
@@ -53,37 +45,8 @@ pub fn hide() {
     send(Command::Hide);
 }
 
-pub(crate) fn send(command: Command) {
-    let deliver = INBOX.with(|inbox| {
-        let mut inbox = inbox.borrow_mut();
-        match &inbox.deliver {
-            Some(cb) => Some(cb.clone()),
-            None => {
-                inbox.pending.push(command.clone());
-                None
-            }
-        }
-    });
-    if let Some(cb) = deliver {
-        cb.emit(command);
-    }
-}
-
-/// Called by the app once mounted: from now on commands go straight to it.
-pub(crate) fn connect(deliver: Callback<Command>) {
-    let pending = INBOX.with(|inbox| {
-        let mut inbox = inbox.borrow_mut();
-        inbox.deliver = Some(deliver.clone());
-        std::mem::take(&mut inbox.pending)
-    });
-    for command in pending {
-        deliver.emit(command);
-    }
-}
-
 fn mount() {
-    let first = INBOX.with(|inbox| !std::mem::replace(&mut inbox.borrow_mut().mounted, true));
-    if !first {
+    if MOUNTED.with(|m| m.replace(true)) {
         return;
     }
     match dom::shadow_mount_point() {

@@ -1,4 +1,6 @@
-//! The core's wasm exports: what the loader (`loader/src/api.js`) wraps into `window.optin`.
+//! The widget's operations: with the `exports` feature, the wasm exports the loader
+//! (`loader/src/api.js`) wraps into `window.optin`; with `engine` alone, the same functions as a
+//! Rust API for an app that links the core into its own wasm (`optin-yew`), exporting nothing.
 //!
 //! The widget's state lives here, in one thread-local. Every export borrows it only for plain
 //! computation and lets it go before anything that runs page code (storage, cookies, the console,
@@ -63,7 +65,7 @@ fn with_widget<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
 /// Starts the widget with the page's config (`None`: the built-in one), applies a valid stored
 /// choice, and tells whether the visitor must be asked (banner). A broken config is an error:
 /// nothing gated runs and the stored choice is left untouched.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     let config_json = config_json.unwrap_or_else(|| Config::BUILTIN_JSON.to_owned());
     let parsed = Config::parse(&config_json).map_err(|e| JsValue::from_str(&e.describe()))?;
@@ -282,7 +284,7 @@ fn apply(when: When) {
 
 /// Records a choice: `method` is `accept-all`, `reject-all` or `custom`, with `accepted` listing
 /// category ids and `category/service` pairs.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
     let method = Method::parse(method).ok_or_else(|| {
         JsValue::from_str("optin: unknown choice; use accept-all, reject-all or custom")
@@ -312,7 +314,7 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
 }
 
 /// Forgets the stored choice everywhere (`optin.reset()`); the loader then shows the banner.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn reset() -> Result<(), JsValue> {
     update(|w| {
         w.stored = Stored::Missing;
@@ -324,7 +326,7 @@ pub fn reset() -> Result<(), JsValue> {
 /// The switches the panel starts from: the valid record's choices, or after a new revision or
 /// expiry the previous record's choices for categories that still exist (new ones off).
 /// `revised` tells the banner to show the config's `revisionNotice`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn choices_json() -> Option<String> {
     read_widget(|w| {
         let revised = w
@@ -338,7 +340,7 @@ pub fn choices_json() -> Option<String> {
 
 /// Grants one service (stored), or with an empty `service` the whole category, keeping
 /// everything else as it is.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
     let mut accepted =
         read_widget(|w| consent::accepted_with(&w.access(), Some((category, service))))
@@ -350,7 +352,7 @@ pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
 }
 
 /// Allows a category (`cat`) or a service (`cat/svc`) for this page view, without storing it.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn allow_for_page(target: &str) -> Result<(), JsValue> {
     update(|w| {
         if !w.page_only.iter().any(|p| p == target) {
@@ -360,29 +362,34 @@ pub fn allow_for_page(target: &str) -> Result<(), JsValue> {
     })
 }
 
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn granted(category: &str) -> bool {
     read_widget(|w| w.access().category(category) == Some(true)).unwrap_or(false)
 }
 
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn granted_service(category: &str, service: &str) -> bool {
     read_widget(|w| w.access().service(category, service) == Some(true)).unwrap_or(false)
 }
 
 /// The valid stored record as JSON, or `None` before a choice.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn consent_json() -> Option<String> {
     read_widget(|w| w.stored.valid().map(|r| r.to_json())).flatten()
 }
 
-#[wasm_bindgen]
+/// The config in effect, for an in-process UI (no JSON round trip); not a wasm export.
+pub fn config() -> Option<Rc<Config>> {
+    read_widget(|w| Rc::clone(&w.config))
+}
+
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn config_json() -> Option<String> {
     read_widget(|w| w.config_json.clone())
 }
 
 /// The floating settings button's label: the site's `settings` text, else the built-in one.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn settings_label() -> Option<String> {
     read_widget(|w| {
         let site = w
@@ -396,28 +403,28 @@ pub fn settings_label() -> Option<String> {
     })
 }
 
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn lang() -> Option<String> {
     read_widget(|w| w.lang.clone())
 }
 
 /// The file with the built-in texts of the visitor's language, relative to the widget's folder
 /// (`lang/de.json`), for the loader to fetch with the UI; `None` for English (compiled in).
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn catalogue_file() -> Option<String> {
     read_widget(|w| crate::catalogue::file_for(&w.lang)).flatten()
 }
 
 /// Google Consent Mode v2 values for every mapped consent type under the current access, as a
 /// `gtag('consent', 'update', …)` argument: `{"ad_storage":"denied", …}`.
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn consent_mode_json() -> Option<String> {
     read_widget(|w| consent_mode::update_json(&w.config, &w.access()))
 }
 
 /// The consent receipt: the stored record plus the policy it was given under and the site, for
 /// the visitor to download and for the site's consent log (`log.endpoint`).
-#[wasm_bindgen]
+#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn receipt_json() -> Option<String> {
     // The origin is read before the state is taken: `location` belongs to the page.
     let site = web_sys::window()

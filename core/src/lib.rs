@@ -9,8 +9,10 @@
 //! (ISO 8601), [`json`] (a small JSON reader and writer: serde_json alone was five times the
 //! returning-visitor budget).
 //!
-//! The browser shell, compiled with the `exports` feature (the wasm the loader inlines):
-//! `api` (the exports behind `window.optin`), `activate` (the DOM side of gating) and
+//! The browser shell, compiled with the `engine` feature: `api` (the widget's state and every
+//! operation on it; with the `exports` feature also the wasm exports behind `window.optin`, the
+//! wasm the loader inlines; without it a Rust API for a Yew app that links the core in-process,
+//! the `optin-yew` crate), `activate` (the DOM side of gating) and
 //! `placeholder` (what a blocked iframe shows), `storage`
 //! (the only code that reads or writes the record), `events`, `log`, and `alloc` (a small
 //! allocator that replaces dlmalloc in the wasm).
@@ -28,7 +30,7 @@ pub mod record;
 pub mod texts;
 pub mod time;
 
-#[cfg(feature = "exports")]
+#[cfg(feature = "engine")]
 pub mod activate;
 // Natively too under test, where its logic runs on an arena (alloc.rs).
 #[cfg(any(target_arch = "wasm32", test))]
@@ -37,19 +39,19 @@ pub mod alloc;
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: alloc::Allocator = alloc::Allocator::new();
-#[cfg(feature = "exports")]
+#[cfg(feature = "engine")]
 pub mod api;
-#[cfg(feature = "exports")]
+#[cfg(feature = "engine")]
 mod events;
-#[cfg(feature = "exports")]
+#[cfg(feature = "engine")]
 mod log;
-#[cfg(feature = "exports")]
+#[cfg(feature = "engine")]
 mod placeholder;
-#[cfg(feature = "exports")]
+#[cfg(feature = "engine")]
 pub mod storage;
 
 /// The page's document, for the browser shell's modules; `None` outside a window.
-#[cfg(feature = "exports")]
+#[cfg(feature = "engine")]
 pub(crate) fn document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
 }

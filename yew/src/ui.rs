@@ -1,31 +1,24 @@
-//! The root component: owns the UI state (a reducer), turns commands from the loader into
-//! actions, calls the public API for choices, and moves focus the way a dialog should.
+//! The UI's root component, the one both connectors mount: owns the UI state (a reducer), turns
+//! commands (from the loader, or from the in-process provider) into actions, asks its
+//! [`Connector`] for choices, and moves focus the way a dialog should.
 
 use std::rc::Rc;
 
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use crate::api;
 use crate::banner::Banner;
+use crate::connector::{connect, disconnect, Command, Connector};
 use crate::dom;
 use crate::model::Model;
 use crate::preferences::Preferences;
 use crate::state::{Action, UiState, View};
 
-/// What the outside world asks of the UI.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Banner,
-    Preferences,
-    Hide,
-    /// The core recorded a choice (`optin:change`), from our buttons or from the page's code.
-    Chosen,
-}
-
-#[function_component(App)]
-pub fn app() -> Html {
-    let model = use_memo((), |_| Model::load());
+/// The banner, or the preferences panel, or nothing: one state machine, since a panel opened
+/// from the banner closes back to it. `C` is how it reaches the core.
+#[function_component(ConsentUi)]
+pub fn consent_ui<C: Connector>() -> Html {
+    let model = use_memo((), |_| Model::load::<C>());
     let state = use_reducer(UiState::default);
     let opener = use_mut_ref(|| None::<HtmlElement>);
     let last_view = use_mut_ref(|| View::Hidden);
@@ -38,7 +31,7 @@ pub fn app() -> Html {
         Callback::from(move |()| {
             if model.is_some() {
                 *opener.borrow_mut() = dom::active_element();
-                let (choices, _) = api::choices().unwrap_or_default();
+                let (choices, _) = C::choices().unwrap_or_default();
                 dispatcher.dispatch(Action::OpenPreferences(choices));
             }
         })
@@ -48,12 +41,13 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         let open_preferences = open_preferences.clone();
         use_effect_with((), move |_| {
-            crate::connect(Callback::from(move |command| match command {
+            connect(Callback::from(move |command| match command {
                 Command::Banner => dispatcher.dispatch(Action::ShowBanner),
                 Command::Preferences => open_preferences.emit(()),
                 Command::Hide => dispatcher.dispatch(Action::Hide),
                 Command::Chosen => dispatcher.dispatch(Action::Chosen),
             }));
+            disconnect
         });
     }
 
@@ -94,8 +88,8 @@ pub fn app() -> Html {
         return html! {};
     };
     let model = Rc::new(model);
-    let on_accept_all = Callback::from(|()| drop(api::accept_all()));
-    let on_reject_all = Callback::from(|()| drop(api::reject_all()));
+    let on_accept_all = Callback::from(|()| C::accept_all());
+    let on_reject_all = Callback::from(|()| C::reject_all());
 
     match state.view {
         View::Hidden => html! {},
@@ -118,7 +112,7 @@ pub fn app() -> Html {
             let dispatcher = state.dispatcher();
             let on_close = Callback::from(move |()| dispatcher.dispatch(Action::Close));
             let accepted = state.accepted();
-            let on_save = Callback::from(move |()| drop(api::accept(&accepted)));
+            let on_save = Callback::from(move |()| C::accept(&accepted));
             html! {
                 <Preferences
                     model={model}
@@ -129,7 +123,8 @@ pub fn app() -> Html {
                     on_accept_all={on_accept_all}
                     on_reject_all={on_reject_all}
                     on_close={on_close}
-                    has_record={!api::receipt().is_null()}
+                    on_download={Callback::from(|()| dom::download_receipt(&C::receipt()))}
+                    has_record={!C::receipt().is_null()}
                 />
             }
         }

@@ -1,6 +1,6 @@
-//! Minifies `styles/optin.css` into `OUT_DIR` for `src/dom.rs`: the stylesheet is compiled into
-//! the UI's wasm, so its comments and indentation would be bytes every first-time visitor
-//! downloads (about 0.5 KB brotli). The source stays commented and readable.
+//! Minifies `styles/optin.css` into `OUT_DIR` for `src/lib.rs` (`STYLESHEET`): the stylesheet
+//! is compiled into the UI's wasm, so its comments and indentation would be bytes every
+//! first-time visitor downloads (about 0.5 KB brotli). The source stays commented and readable.
 
 use std::{env, fs, path::Path};
 

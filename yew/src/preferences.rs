@@ -26,6 +26,8 @@ pub struct PreferencesProps {
     pub on_accept_all: Callback<()>,
     pub on_reject_all: Callback<()>,
     pub on_close: Callback<()>,
+    /// Downloads the receipt (the connector knows where it is).
+    pub on_download: Callback<()>,
     /// A choice is stored: the visitor can download its receipt (right of access).
     pub has_record: bool,
 }
@@ -80,7 +82,7 @@ pub fn preferences(props: &PreferencesProps) -> Html {
                 if props.has_record {
                     <p class="download">
                         <button type="button" class="link" data-optin="download-record"
-                            onclick={Callback::from(|_: MouseEvent| dom::download_receipt())}>
+                            onclick={props.on_download.reform(|_: MouseEvent| ())}>
                             { &texts.download_record }
                         </button>
                     </p>

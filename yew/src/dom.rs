@@ -1,14 +1,9 @@
-//! The few DOM chores Yew does not do: the shadow-root host with its stylesheet, a document event
-//! listener, and focus handling for the dialog.
+//! The few DOM chores Yew does not do: the shadow-root host with its stylesheet, document event
+//! listeners, and focus handling for the dialog.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
-
-/// The widget's styles, adopted by the shadow root as a constructed stylesheet: no `<style>`
-/// element and no `style` attribute, so a strict `style-src 'self'` policy does not block them.
-/// `styles/optin.css`, minified by `build.rs`.
-const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/optin.css"));
 
 fn document() -> Result<web_sys::Document, JsValue> {
     web_sys::window()
@@ -21,9 +16,21 @@ fn document() -> Result<web_sys::Document, JsValue> {
 pub fn shadow_mount_point() -> Result<Element, JsValue> {
     let document = document()?;
     let host = document.create_element("optin-widget")?;
+    let root = styled_shadow(&document, &host)?;
+    document
+        .body()
+        .ok_or_else(|| JsValue::from_str("no body"))?
+        .append_child(&host)?;
+    Ok(root)
+}
+
+/// Gives `host` an open shadow root with the widget's styles, adopted as a constructed stylesheet
+/// (no `<style>` element and no `style` attribute, so a strict `style-src 'self'` policy does not
+/// block them), and returns the `.optin` element inside it where the UI renders.
+pub fn styled_shadow(document: &web_sys::Document, host: &Element) -> Result<Element, JsValue> {
     let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
     let sheet = web_sys::CssStyleSheet::new()?;
-    sheet.replace_sync(CSS)?;
+    sheet.replace_sync(crate::STYLESHEET)?;
     js_sys::Reflect::set(
         &shadow,
         &"adoptedStyleSheets".into(),
@@ -32,10 +39,6 @@ pub fn shadow_mount_point() -> Result<Element, JsValue> {
     let root = document.create_element("div")?;
     root.set_class_name("optin");
     shadow.append_child(&root)?;
-    document
-        .body()
-        .ok_or_else(|| JsValue::from_str("no body"))?
-        .append_child(&host)?;
     Ok(root)
 }
 
@@ -138,17 +141,16 @@ pub fn trap_tab(container: &Element, event: &web_sys::KeyboardEvent) {
     }
 }
 
-/// Downloads `optin.receipt()` as a JSON file (the visitor's right of access and portability).
-pub fn download_receipt() {
-    let receipt = crate::api::receipt();
+/// Downloads the receipt as a JSON file (the visitor's right of access and portability).
+pub fn download_receipt(receipt: &JsValue) {
     let Some(json) =
-        js_sys::JSON::stringify_with_replacer_and_space(&receipt, &JsValue::NULL, &2.into())
+        js_sys::JSON::stringify_with_replacer_and_space(receipt, &JsValue::NULL, &2.into())
             .ok()
             .and_then(|s| s.as_string())
     else {
         return;
     };
-    let id = js_sys::Reflect::get(&receipt, &"id".into())
+    let id = js_sys::Reflect::get(receipt, &"id".into())
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
@@ -175,5 +177,33 @@ pub fn download_receipt() {
     if let Some(w) = web_sys::window() {
         let _ =
             w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+}
+
+/// A listener on `document` for as long as this value lives (a component's effect holds it).
+pub struct DocumentListener {
+    name: &'static str,
+    listener: Closure<dyn Fn()>,
+}
+
+impl DocumentListener {
+    pub fn new(name: &'static str, f: impl Fn() + 'static) -> DocumentListener {
+        let listener = Closure::<dyn Fn()>::new(f);
+        if let Ok(document) = document() {
+            let _ =
+                document.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+        }
+        DocumentListener { name, listener }
+    }
+}
+
+impl Drop for DocumentListener {
+    fn drop(&mut self) {
+        if let Ok(document) = document() {
+            let _ = document.remove_event_listener_with_callback(
+                self.name,
+                self.listener.as_ref().unchecked_ref(),
+            );
+        }
     }
 }

@@ -1,12 +1,12 @@
-//! What the UI shows, built once from the public API: texts in the visitor's language and the
-//! categories with their services.
+//! What the UI shows, built once from the core (through a [`Connector`]): texts in the visitor's
+//! language and the categories with their services.
 
 use std::cell::RefCell;
 
 use optin_core::config::{Config, Service};
 use optin_core::texts::{category_texts, is_rtl, Resolved, Texts};
 
-use crate::api;
+use crate::connector::Connector;
 
 thread_local! {
     /// The visitor's language file, as the loader handed it over (`None`: English, or the file
@@ -14,7 +14,8 @@ thread_local! {
     static SHIPPED: RefCell<Option<Texts>> = const { RefCell::new(None) };
 }
 
-/// Keeps the texts of the language's shipped file for the model; a broken file is ignored.
+/// Keeps the texts of the language's shipped file (`lang/<code>.json`) for the model; a broken
+/// file is ignored.
 pub fn use_shipped_texts(json: &str) {
     let texts = Texts::from_file(json);
     if texts.is_none() {
@@ -81,12 +82,12 @@ impl Model {
     }
 
     /// The model for the running widget, or `None` if the core has not started.
-    pub fn load() -> Option<Model> {
-        let config = api::config()?;
-        let lang = api::language().unwrap_or_else(|| "en".to_owned());
+    pub fn load<C: Connector>() -> Option<Model> {
+        let config = C::config()?;
+        let lang = C::language().unwrap_or_else(|| "en".to_owned());
         let mut model = SHIPPED.with(|s| Model::new(&config, &lang, s.borrow().as_ref()));
-        model.revised = api::choices().is_some_and(|(_, revised)| revised);
-        model.gpc = api::gpc_honoured();
+        model.revised = C::choices().is_some_and(|(_, revised)| revised);
+        model.gpc = C::gpc_honoured();
         Some(model)
     }
 }

@@ -1,0 +1,44 @@
+//! optin-yew: optin's consent UI as Yew components, and consent as Yew state.
+//!
+//! One set of components serves two ways of reaching optin's engine (optin-core), chosen by the
+//! crate that mounts them through a [`Connector`]:
+//!
+//! - in a Yew app (feature `in-process`, the default): [`OptinProvider`] runs the core inside the
+//!   app's own wasm; [`use_consent`] reads and changes the choice, [`Gated`] renders children only
+//!   while granted, and [`Banner`] shows the banner and the preferences panel;
+//! - in the standalone widget (`optin-ui`, this crate without `in-process`): the same
+//!   [`ConsentUi`] mounted in a shadow root, connected to the core through `window.optin`.
+//!
+//! The view modules (`banner`, `preferences`, `rich_text`, `model`, `state`, `dom`) know nothing
+//! of either connection: [`ConsentUi`] calls the connector, they get data and callbacks.
+
+mod banner;
+mod connector;
+pub mod dom;
+mod model;
+mod preferences;
+mod rich_text;
+pub mod state;
+mod ui;
+
+#[cfg(feature = "in-process")]
+mod gated;
+#[cfg(feature = "in-process")]
+mod in_process;
+#[cfg(feature = "in-process")]
+mod provider;
+
+pub use connector::{send, Command, Connector};
+pub use model::use_shipped_texts;
+pub use ui::ConsentUi;
+
+#[cfg(feature = "in-process")]
+pub use gated::{Gated, GatedProps};
+#[cfg(feature = "in-process")]
+pub use in_process::InProcess;
+#[cfg(feature = "in-process")]
+pub use provider::{use_consent, Banner, BannerProps, Consent, OptinProvider, OptinProviderProps};
+
+/// The widget's stylesheet (`styles/optin.css`, minified by `build.rs`): adopted by the shadow
+/// root [`Banner`] renders into, or for an app that renders the UI in its own tree to include.
+pub const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/optin.css"));

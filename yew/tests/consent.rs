@@ -1,0 +1,313 @@
+//! optin-yew in a real browser (`wasm-pack test --headless --chrome` in yew/): the provider with
+//! the core in-process, the hook's re-render on a change (also from another tab), `<Gated>`
+//! before and after a grant and after a withdrawal, the banner's buttons, and the record in
+//! localStorage in the standalone widget's format, both ways. Each test clears the storage,
+//! mounts its own app in a host of its own, and unmounts it when done.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+
+use optin_core::record::Record;
+use optin_yew::{use_consent, Banner, Consent, Gated, OptinProvider};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const KEY: &str = "optin.consent";
+/// No reload on withdrawal: a test page must not reload under the test runner.
+const CONFIG: &str = r#"{
+  "revision": 3,
+  "reloadOnWithdraw": false,
+  "categories": [
+    { "id": "necessary", "required": true },
+    { "id": "analytics", "services": [{ "id": "stats", "name": "Statistics" }] },
+    { "id": "social" }
+  ]
+}"#;
+
+thread_local! {
+    /// What the probe saw at each render: (analytics granted, chosen).
+    static RENDERS: RefCell<Vec<(bool, bool)>> = const { RefCell::new(Vec::new()) };
+    /// The probe's handle, for the test to act through.
+    static HANDLE: RefCell<Option<Consent>> = const { RefCell::new(None) };
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A component using the hook: records every render.
+#[function_component(Probe)]
+fn probe() -> Html {
+    let consent = use_consent();
+    RENDERS.with(|r| {
+        r.borrow_mut()
+            .push((consent.granted("analytics"), consent.chosen()))
+    });
+    HANDLE.with(|h| *h.borrow_mut() = Some(consent.clone()));
+    html! {}
+}
+
+#[function_component(TestApp)]
+fn test_app() -> Html {
+    html! {
+        <OptinProvider config={CONFIG}>
+            <Probe />
+            <Gated category="analytics" fallback={html! { <p id="fallback">{ "ask" }</p> }}>
+                <p id="gated">{ "stats" }</p>
+            </Gated>
+            <Gated category="analytics" service="stats">
+                <p id="gated-service">{ "stats service" }</p>
+            </Gated>
+            <Banner />
+        </OptinProvider>
+    }
+}
+
+/// One test's app in a host of its own; dropping it unmounts the app and removes the host.
+struct Mounted {
+    host: Element,
+    app: Option<yew::AppHandle<TestApp>>,
+}
+
+impl Mounted {
+    /// Mounts the app after setting the stored record to `stored` (`None`: first visit).
+    async fn new(stored: Option<&str>) -> Mounted {
+        let storage = storage();
+        storage.clear().unwrap();
+        if let Some(json) = stored {
+            storage.set_item(KEY, json).unwrap();
+        }
+        RENDERS.with(|r| r.borrow_mut().clear());
+        let host = document().create_element("div").unwrap();
+        document().body().unwrap().append_child(&host).unwrap();
+        let app = yew::Renderer::<TestApp>::with_root(host.clone()).render();
+        sleep(100).await;
+        Mounted {
+            host,
+            app: Some(app),
+        }
+    }
+
+    fn has(&self, selector: &str) -> bool {
+        self.host.query_selector(selector).unwrap().is_some()
+    }
+
+    /// The element the banner's shadow root holds, if shown.
+    fn in_shadow(&self, selector: &str) -> Option<Element> {
+        let widget = self.host.query_selector("optin-widget").unwrap()?;
+        widget.shadow_root()?.query_selector(selector).unwrap()
+    }
+
+    fn click_in_shadow(&self, selector: &str) {
+        self.in_shadow(selector)
+            .unwrap_or_else(|| panic!("{selector} not rendered"))
+            .unchecked_into::<HtmlElement>()
+            .click();
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+        self.host.remove();
+        storage().clear().unwrap();
+    }
+}
+
+fn handle() -> Consent {
+    HANDLE
+        .with(|h| h.borrow().clone())
+        .expect("the probe rendered")
+}
+
+fn last_render() -> (bool, bool) {
+    RENDERS.with(|r| *r.borrow().last().expect("the probe rendered"))
+}
+
+fn stored() -> Option<String> {
+    storage().get_item(KEY).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn provider_starts_the_core_and_asks_on_a_first_visit() {
+    let app = Mounted::new(None).await;
+    assert!(handle().started());
+    assert_eq!(
+        last_render(),
+        (false, false),
+        "nothing granted, nothing chosen"
+    );
+    assert!(
+        app.in_shadow("[data-optin=\"banner\"]").is_some(),
+        "banner shows"
+    );
+    assert!(app.has("#fallback") && !app.has("#gated") && !app.has("#gated-service"));
+}
+
+#[wasm_bindgen_test]
+async fn a_broken_config_starts_nothing_and_grants_nothing() {
+    #[function_component(Broken)]
+    fn broken() -> Html {
+        html! { <OptinProvider config={"{\"categories\": 1}"}><Probe /><Banner /></OptinProvider> }
+    }
+    storage().clear().unwrap();
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let app = yew::Renderer::<Broken>::with_root(host.clone()).render();
+    sleep(100).await;
+    assert!(!handle().started());
+    assert!(!handle().granted("analytics"));
+    app.destroy();
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_hook_re_renders_on_a_change_and_gated_follows_grant_and_withdrawal() {
+    let app = Mounted::new(None).await;
+    let before = RENDERS.with(|r| r.borrow().len());
+    handle().accept(&["analytics"]);
+    sleep(50).await;
+    assert!(RENDERS.with(|r| r.borrow().len()) > before, "re-rendered");
+    assert_eq!(last_render(), (true, true));
+    assert!(app.has("#gated") && app.has("#gated-service") && !app.has("#fallback"));
+    assert!(
+        app.in_shadow("[data-optin=\"banner\"]").is_none(),
+        "a choice closes the banner"
+    );
+
+    handle().accept(&["analytics/stats"]);
+    sleep(50).await;
+    assert!(
+        !app.has("#gated"),
+        "the category is no longer granted as a whole"
+    );
+    assert!(app.has("#gated-service"), "its one service still is");
+
+    handle().reject_all();
+    sleep(50).await;
+    assert_eq!(last_render(), (false, true));
+    assert!(!app.has("#gated") && !app.has("#gated-service") && app.has("#fallback"));
+}
+
+#[wasm_bindgen_test]
+async fn banner_buttons_choose_and_reset_asks_again() {
+    let app = Mounted::new(None).await;
+    app.click_in_shadow("[data-optin=\"accept-all\"]");
+    sleep(50).await;
+    assert!(app.in_shadow("[data-optin=\"banner\"]").is_none());
+    assert_eq!(last_render(), (true, true));
+
+    handle().reset();
+    sleep(50).await;
+    assert!(stored().is_none(), "reset forgets the record");
+    assert_eq!(last_render(), (false, false));
+    app.click_in_shadow("[data-optin=\"reject-all\"]");
+    sleep(50).await;
+    assert!(app.in_shadow("[data-optin=\"banner\"]").is_none());
+    assert_eq!(last_render(), (false, true));
+    assert!(stored().unwrap().contains("\"method\":\"reject-all\""));
+
+    handle().show_preferences();
+    sleep(50).await;
+    assert!(app.in_shadow("[data-optin=\"preferences\"]").is_some());
+    app.click_in_shadow("input[data-optin-category=\"analytics\"]");
+    sleep(20).await;
+    app.click_in_shadow("[data-optin=\"save\"]");
+    sleep(50).await;
+    assert!(app.in_shadow("[data-optin=\"preferences\"]").is_none());
+    assert_eq!(last_render(), (true, true));
+}
+
+/// The record the in-process core writes is the standalone widget's: the same key, and a record
+/// the widget's own reader (`Record::parse`, what optin.js runs) accepts with the same choices.
+#[wasm_bindgen_test]
+async fn the_stored_record_is_the_standalone_widgets() {
+    let _app = Mounted::new(None).await;
+    handle().accept(&["social"]);
+    sleep(50).await;
+    let json = stored().expect("stored under optin.consent");
+    let record = Record::from_json(&json).expect("a record the widget reads");
+    assert_eq!(record.method.as_str(), "custom");
+    assert_eq!(record.revision, 3);
+    assert_eq!(
+        record.categories,
+        [
+            ("necessary".to_owned(), true),
+            ("analytics".to_owned(), false),
+            ("social".to_owned(), true)
+        ]
+    );
+    assert_eq!(Some(json), handle().record_json());
+}
+
+/// A record as the standalone widget stores it (written by optin.js, README "The consent
+/// record") is taken up as the visitor's choice: no banner, its grants in force.
+#[wasm_bindgen_test]
+async fn a_record_written_by_the_standalone_widget_is_the_choice_in_force() {
+    let now = js_sys::Date::new_0().to_iso_string().as_string().unwrap();
+    let later = js_sys::Date::new(&(js_sys::Date::now() + 86_400_000.0).into())
+        .to_iso_string()
+        .as_string()
+        .unwrap();
+    let json = format!(
+        r#"{{"schema":1,"id":"7f0c8a52-3c1e-4f7a-9b1d-2e4f6a8c0b3d","revision":3,"givenAt":"{now}","updatedAt":"{now}","expiresAt":"{later}","method":"custom","categories":{{"necessary":true,"analytics":true,"social":false}},"services":{{}},"lang":"en","gpc":false}}"#
+    );
+    assert!(
+        Record::from_json(&json).is_ok(),
+        "the fixture is a valid record"
+    );
+    let app = Mounted::new(Some(&json)).await;
+    assert_eq!(last_render(), (true, true));
+    assert!(
+        app.in_shadow("[data-optin=\"banner\"]").is_none(),
+        "no banner"
+    );
+    assert!(app.has("#gated"));
+    assert!(!handle().granted("social"));
+}
+
+/// Another tab's choice arrives as a `storage` event: the core re-reads, and the hook re-renders.
+#[wasm_bindgen_test]
+async fn a_choice_made_in_another_tab_re_renders() {
+    let app = Mounted::new(None).await;
+    handle().accept(&["analytics"]);
+    sleep(50).await;
+    let granted = stored().unwrap();
+    handle().reset();
+    sleep(50).await;
+    assert_eq!(last_render(), (false, false));
+    // What another tab's accept leaves behind: its record, and a storage event in this tab.
+    storage().set_item(KEY, &granted).unwrap();
+    let init = web_sys::StorageEventInit::new();
+    init.set_key(Some(KEY));
+    let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+    web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    sleep(50).await;
+    assert_eq!(last_render(), (true, true));
+    assert!(app.has("#gated"));
+    assert!(
+        app.in_shadow("[data-optin=\"banner\"]").is_none(),
+        "the banner closes"
+    );
+}
