@@ -2,14 +2,16 @@
 // target/example/app/, without trunk) in Chromium. The app links optin-core into its own wasm:
 // no optin.js, no window.optin. Its banner, use_consent() hook (the analytics stand-in records
 // page views only while granted), <Gated> video, settings link and the page's own gated markup;
-// a second tab and a reload; and the stored record read by the standalone widget (dist/) and
-// the other way round.
+// a second tab and a reload; the components' accessibility in the app; and the stored record
+// read by the standalone widget (dist/) and the other way round.
 
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setupE2E, html, widget, waitReady, storedConsent, assertRecordShape, ROOT, sleep } from './harness.mjs';
+import {
+  setupE2E, html, widget, waitReady, storedConsent, assertRecordShape, runAxe, ROOT, sleep,
+} from './harness.mjs';
 
 const APP = path.join(ROOT, 'target', 'example', 'app');
 const env = setupE2E();
@@ -164,5 +166,33 @@ test('one record format: the standalone widget reads the app\'s choice, and the 
   assert.equal(await widget(s.page).banner.count(), 0, "the app takes the widget's record as valid");
   assert.deepEqual(await pageViews(s.page), [], "and the widget's refusal holds");
   assert.deepEqual(await storedConsent(s.page), fromWidget, 'untouched');
+  s.assertNoErrors();
+});
+
+test('in the app, banner and panel keep the widget\'s accessibility: axe-clean, focus in and back out', T, async () => {
+  const s = await env.newPage();
+  await s.page.goto(env.server.url('/'));
+  await appReady(s.page);
+  const w = widget(s.page);
+  await w.banner.waitFor({ state: 'visible' });
+  const axe = async (what) => {
+    const results = await runAxe(s.page);
+    assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help}`), [], `axe-core with ${what}`);
+  };
+  await axe('the banner');
+  await w.rejectAll.click();
+  await w.banner.waitFor({ state: 'detached' });
+
+  const settings = s.page.locator('[data-settings]');
+  await settings.focus();
+  await settings.press('Enter');
+  await w.preferences.waitFor({ state: 'visible' });
+  assert.equal(await w.preferences.evaluate((el) => el.getRootNode().activeElement === el), true,
+    'focus moves into the dialog');
+  await axe('the panel');
+  await s.page.keyboard.press('Escape');
+  await w.preferences.waitFor({ state: 'detached' });
+  assert.equal(await settings.evaluate((el) => document.activeElement === el), true,
+    'focus returns to the settings link');
   s.assertNoErrors();
 });
