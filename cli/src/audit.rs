@@ -66,6 +66,7 @@ pub fn run(args: &Args) -> ExitCode {
     }
     if problems.is_empty() {
         println!("optin audit: {pages} page{}, no problems", plural(pages));
+        not_visited(&crawl.skipped);
         return ExitCode::SUCCESS;
     }
     println!(
@@ -81,7 +82,15 @@ pub fn run(args: &Args) -> ExitCode {
         "(a) non-necessary before a choice or after reject-all, (b) not declared in {}, (c) no way back to the preferences",
         args.config.display()
     );
+    not_visited(&crawl.skipped);
     ExitCode::from(1)
+}
+
+/// Pages the crawl left out are not audited: say so, so that a limit is not mistaken for a pass.
+fn not_visited(skipped: &[(String, String)]) {
+    for (url, why) in skipped {
+        println!("not audited: {url} ({why})");
+    }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -3,9 +3,9 @@
 //! category per classified kind of service (the page's own `data-category` first), services with
 //! provider, privacy policy and a cookie table whose durations are the observed ones.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::report::{Class, CookieRow, Report, CAPPED};
 use crate::visit::Stage;
@@ -28,8 +28,61 @@ struct Service {
     name: Option<String>,
     provider: Option<String>,
     privacy_policy_url: Option<String>,
-    cookies: BTreeMap<String, Value>,
+    /// By name (or pattern).
+    cookies: BTreeMap<String, CookieOut>,
     local_storage: Vec<String>,
+}
+
+// The config as written: structs, so that fields come in the order a person reads them.
+#[derive(Serialize)]
+struct ConfigOut {
+    revision: u32,
+    categories: Vec<CategoryOut>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    texts: BTreeMap<&'static str, TextsOut>,
+}
+
+#[derive(Serialize)]
+struct CategoryOut {
+    id: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    required: bool,
+    services: Vec<ServiceOut>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceOut {
+    id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<String>,
+    purpose: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    privacy_policy_url: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cookies: Vec<CookieOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    local_storage: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct CookieOut {
+    name: String,
+    purpose: String,
+    duration: String,
+    party: &'static str,
+}
+
+#[derive(Serialize)]
+struct TextsOut {
+    categories: BTreeMap<String, CategoryTexts>,
+}
+
+#[derive(Serialize)]
+struct CategoryTexts {
+    title: String,
+    description: String,
 }
 
 /// The drafted config as pretty JSON. `own_key` is the widget's storage key (not listed).
@@ -37,29 +90,11 @@ pub fn draft(report: &Report, own_key: &str) -> String {
     let mut d = Draft::default();
     d.categories.entry("necessary".into()).or_default();
     for c in report.cookies.iter().filter(|c| c.name != own_key) {
-        let service = d.service(&c.class, &c.stages);
-        let capped = c.expires_in.is_some_and(|s| s >= CAPPED);
-        let (name, purpose, duration) = match &c.class.known {
-            // At the browser's cap, the documented duration says more than the observed one.
-            Some((pattern, purpose, documented)) => (
-                pattern.clone(),
-                purpose.clone(),
-                if capped { documented } else { &c.expires }.clone(),
-            ),
-            None => (
-                c.name.clone(),
-                "Found by optin scan: describe what it is for.".to_owned(),
-                if capped {
-                    "400 days or more".into()
-                } else {
-                    c.expires.clone()
-                },
-            ),
-        };
-        service.cookies.entry(name.clone()).or_insert_with(|| {
-            json!({"name": name, "purpose": purpose, "duration": duration,
-                   "party": party(c)})
-        });
+        let cookie = cookie_out(c);
+        d.service(&c.class, &c.stages)
+            .cookies
+            .entry(cookie.name.clone())
+            .or_insert(cookie);
     }
     for s in report
         .storage
@@ -75,17 +110,41 @@ pub fn draft(report: &Report, own_key: &str) -> String {
     for h in report.hosts.iter().filter(|h| h.class.basis != "unknown") {
         d.service(&h.class, &h.stages);
     }
-    serde_json::to_string_pretty(&d.to_json()).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&d.output()).unwrap_or_default() + "\n"
+}
+
+/// A cookie's line in the table: the table's pattern and purpose when it knows the cookie.
+fn cookie_out(c: &CookieRow) -> CookieOut {
+    let capped = c.expires_in.is_some_and(|s| s >= CAPPED);
+    let (name, purpose, duration) = match &c.class.known {
+        // At the browser's cap, the documented duration says more than the observed one.
+        Some((pattern, purpose, documented)) => (
+            pattern.clone(),
+            purpose.clone(),
+            if capped { documented } else { &c.expires }.clone(),
+        ),
+        None => (
+            c.name.clone(),
+            "Found by optin scan: describe what it is for.".to_owned(),
+            if capped {
+                "400 days or more".into()
+            } else {
+                c.expires.clone()
+            },
+        ),
+    };
+    CookieOut {
+        name,
+        purpose,
+        duration,
+        party: party(c),
+    }
 }
 
 impl Draft {
     /// The service a finding goes to: its classification's, or for unknown ones the site's own
     /// (necessary) when it is there before a choice, else "other".
-    fn service(
-        &mut self,
-        class: &Class,
-        stages: &std::collections::BTreeSet<Stage>,
-    ) -> &mut Service {
+    fn service(&mut self, class: &Class, stages: &BTreeSet<Stage>) -> &mut Service {
         let (category, id) = match (&class.service_id, class.category.as_str()) {
             (Some(id), category) if category != "unknown" => (category.to_owned(), id.clone()),
             (None, category) if category != "unknown" => (category.to_owned(), category.to_owned()),
@@ -111,57 +170,54 @@ impl Draft {
         service
     }
 
-    fn to_json(&self) -> Value {
-        let mut texts = serde_json::Map::new();
+    fn output(&self) -> ConfigOut {
+        let mut texts = BTreeMap::new();
         // The required category first, as the panel lists them in this order.
         let mut ordered: Vec<_> = self.categories.iter().collect();
         ordered.sort_by_key(|(id, _)| id.as_str() != "necessary");
-        let categories: Vec<Value> = ordered
+        let categories = ordered
             .into_iter()
             .map(|(id, services)| {
                 if !BUILT_IN.contains(&id.as_str()) {
                     texts.insert(id.clone(), category_texts(id, services));
                 }
-                let mut c = json!({"id": id});
-                if id == "necessary" {
-                    c["required"] = json!(true);
+                CategoryOut {
+                    id: id.clone(),
+                    required: id == "necessary",
+                    services: services
+                        .iter()
+                        .map(|(sid, s)| service_out(id, sid, s))
+                        .collect(),
                 }
-                c["services"] = services
-                    .iter()
-                    .map(|(sid, s)| service_json(id, sid, s))
-                    .collect();
-                c
             })
             .collect();
-        let mut config = json!({"revision": 1, "categories": categories});
+        let mut out = ConfigOut {
+            revision: 1,
+            categories,
+            texts: BTreeMap::new(),
+        };
         if !texts.is_empty() {
-            config["texts"] = json!({"en": {"categories": texts}});
+            out.texts.insert("en", TextsOut { categories: texts });
         }
-        config
+        out
     }
 }
 
-fn service_json(category: &str, id: &str, s: &Service) -> Value {
+fn service_out(category: &str, id: &str, s: &Service) -> ServiceOut {
     let name = s.name.clone().unwrap_or_else(|| match (category, id) {
         (_, SITE_SERVICE) => "This site".to_owned(),
         (OTHER, _) => "Unknown (found by optin scan)".to_owned(),
         _ => id.to_owned(),
     });
-    let mut v = json!({"id": id, "name": name});
-    if let Some(p) = &s.provider {
-        v["provider"] = json!(p);
+    ServiceOut {
+        id: id.to_owned(),
+        name,
+        provider: s.provider.clone(),
+        purpose: purpose(category),
+        privacy_policy_url: s.privacy_policy_url.clone(),
+        cookies: s.cookies.values().cloned().collect(),
+        local_storage: s.local_storage.clone(),
     }
-    v["purpose"] = json!(purpose(category));
-    if let Some(url) = &s.privacy_policy_url {
-        v["privacyPolicyUrl"] = json!(url);
-    }
-    if !s.cookies.is_empty() {
-        v["cookies"] = s.cookies.values().cloned().collect();
-    }
-    if !s.local_storage.is_empty() {
-        v["localStorage"] = json!(s.local_storage);
-    }
-    v
 }
 
 /// A first sentence for the owner to rewrite.
@@ -177,7 +233,7 @@ fn purpose(category: &str) -> &'static str {
     }
 }
 
-fn category_texts(id: &str, services: &BTreeMap<String, Service>) -> Value {
+fn category_texts(id: &str, services: &BTreeMap<String, Service>) -> CategoryTexts {
     let title = match id {
         "functional" => "Functional".to_owned(),
         "social" => "Social media".to_owned(),
@@ -194,7 +250,10 @@ fn category_texts(id: &str, services: &BTreeMap<String, Service>) -> Value {
         .iter()
         .map(|(sid, s)| s.name.clone().unwrap_or_else(|| sid.clone()))
         .collect();
-    json!({"title": title, "description": format!("{}.", names.join(", "))})
+    CategoryTexts {
+        title,
+        description: format!("{}.", names.join(", ")),
+    }
 }
 
 fn party(c: &CookieRow) -> &'static str {

@@ -294,6 +294,13 @@ fn the_leaky_copy_fails_its_audit_naming_each_problem() {
         stdout.starts_with("optin audit: 3 pages, 6 problems\n"),
         "{stdout}"
     );
+    let admin = server.url(host, "/private/admin.html");
+    assert!(
+        stdout.ends_with(&format!(
+            "not audited: {admin} (disallowed by robots.txt)\n"
+        )),
+        "{stdout}"
+    );
     assert!(!server
         .log
         .lock()
@@ -301,4 +308,39 @@ fn the_leaky_copy_fails_its_audit_naming_each_problem() {
         .iter()
         .any(|(_, p)| p.starts_with("/private/")));
     assert!(server.requested("www.googletagmanager.com"));
+}
+
+/// The report README "Scan your site" shows: `OPTIN_README_REPORT=md|text cargo test -p
+/// optin-cli --test scan -- --ignored --nocapture readme` prints it (a no-op otherwise).
+#[test]
+#[ignore = "needs dist/ and Chromium: make test-scan"]
+fn readme_report() {
+    let Ok(format) = std::env::var("OPTIN_README_REPORT") else {
+        return;
+    };
+    let server = Server::start();
+    server.demo("www.banzai.test", |_, text| text);
+    let url = server.url("www.banzai.test", "/");
+    let config = root().join("www/optin-config.json");
+    let dir = scratch("readme");
+    let drafted = dir.join("drafted.json");
+    let mut args = vec![
+        "scan",
+        "--format",
+        &format,
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    args.extend(crawl_args(
+        &url,
+        &["--draft-config", drafted.to_str().unwrap()],
+    ));
+    let (status, stdout, stderr) = optin(&args, LIMIT);
+    assert_eq!(status, 0, "{stderr}");
+    let mut args = vec!["audit", "--config", config.to_str().unwrap()];
+    args.extend(crawl_args(&url, &[]));
+    let (_, audit, _) = optin(&args, LIMIT);
+    let draft = std::fs::read_to_string(&drafted).unwrap();
+    println!("{stdout}\n{audit}\n{draft}");
+    let _ = std::fs::remove_dir_all(dir);
 }
