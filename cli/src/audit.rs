@@ -33,6 +33,8 @@ pub struct Args {
 struct Problem {
     kind: char,
     page: String,
+    /// The visit, so that a page's problems read in the order a visitor meets them.
+    stage: Option<Stage>,
     text: String,
 }
 
@@ -116,29 +118,29 @@ struct Auditor<'a> {
 impl Auditor<'_> {
     fn page(&self, page: &PageScan) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut problem = |kind, text: String| {
+        let mut problem = |kind, stage, text: String| {
             problems.push(Problem {
                 kind,
                 page: page.url.clone(),
+                stage,
                 text,
             })
         };
         for visit in &page.visits {
             if let Some(e) = &visit.error {
-                problem(
-                    '!',
-                    format!("{}: the visit failed: {e}", visit.stage.label()),
-                );
+                let text = format!("{}: the visit failed: {e}", visit.stage.label());
+                problem('!', Some(visit.stage), text);
             }
             if visit.stage != Stage::AfterAcceptAll {
                 for text in self.before_consent(visit) {
-                    problem('a', text);
+                    problem('a', Some(visit.stage), text);
                 }
             }
             for c in &visit.cookies {
                 if c.name != self.config.storage_key && self.cookie(&c.name).is_none() {
                     problem(
                         'b',
+                        None,
                         format!(
                             "cookie {} (domain {}) is not declared in the config",
                             c.name, c.domain
@@ -148,7 +150,7 @@ impl Auditor<'_> {
             }
         }
         if let Some(text) = self.way_back(page) {
-            problem('c', text);
+            problem('c', None, text);
         }
         problems
     }

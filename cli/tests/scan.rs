@@ -277,6 +277,8 @@ fn the_leaky_copy_fails_its_audit_naming_each_problem() {
     let url = server.url(host, "/index.html");
     args.extend(crawl_args(&url, &[]));
     let (status, stdout, stderr) = optin(&args, LIMIT);
+    // Shown with --nocapture (the README's example).
+    println!("{stdout}");
     assert_eq!(status, 1, "{stdout}\n{stderr}");
     let index = server.url(host, "/index.html");
     let landing = server.url(host, "/landing.html");
