@@ -283,3 +283,130 @@ fn sanitize(id: &str) -> String {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crawl::{Crawl, PageScan};
+    use crate::visit::{Cookie, Request, StorageKey, Visit};
+    use optin_core::config::Config;
+
+    const PAGE: &str = "https://www.example.com/";
+
+    fn cookie(name: &str, expires_in: Option<i64>) -> Cookie {
+        Cookie {
+            name: name.into(),
+            domain: "www.example.com".into(),
+            path: "/".into(),
+            expires_in,
+            third_party: false,
+            secure: true,
+            http_only: false,
+            same_site: Some("Lax".into()),
+            set_by: None,
+        }
+    }
+
+    fn visit(stage: Stage, cookies: Vec<Cookie>, storage: &[&str], hosts: &[&str]) -> Visit {
+        Visit {
+            stage,
+            url: PAGE.into(),
+            error: None,
+            optin: "ready".into(),
+            clicked: stage != Stage::BeforeChoice,
+            cookies,
+            storage: storage
+                .iter()
+                .map(|k| StorageKey {
+                    kind: "local",
+                    key: (*k).into(),
+                })
+                .collect(),
+            requests: hosts
+                .iter()
+                .map(|h| Request {
+                    host: (*h).into(),
+                    url: format!("https://{h}/x"),
+                    initiator: Some(PAGE.into()),
+                })
+                .collect(),
+            links: Vec::new(),
+            gated: Vec::new(),
+            way_back: None,
+        }
+    }
+
+    /// A site with its own session cookie and key, Hotjar, Segment, Google Fonts, the widget's
+    /// record and an unknown cookie that appears only after accept-all.
+    fn report() -> Report {
+        let before = visit(
+            Stage::BeforeChoice,
+            vec![cookie("sid", None)],
+            &["cart"],
+            &["fonts.googleapis.com"],
+        );
+        let accepted = visit(
+            Stage::AfterAcceptAll,
+            vec![
+                cookie("sid", None),
+                cookie("optin.consent", Some(3600)),
+                cookie("_hjSessionUser_123", Some(34_560_000 - 3)),
+                cookie("promo seen", Some(7 * 86_400)),
+            ],
+            &["cart", "optin.consent", "ajs_user_id"],
+            &["fonts.googleapis.com", "static.hotjar.com"],
+        );
+        let crawl = Crawl {
+            pages: vec![PageScan {
+                url: PAGE.into(),
+                visits: vec![before, accepted],
+            }],
+            skipped: Vec::new(),
+        };
+        Report::new(&crawl, None)
+    }
+
+    #[test]
+    fn the_draft_is_a_config_the_widget_accepts() {
+        let text = draft(&report(), "optin.consent");
+        let config = Config::parse(&text)
+            .unwrap_or_else(|e| panic!("{}\n{text}", e.describe()))
+            .config;
+        let ids: Vec<&str> = config.categories.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["necessary", "analytics", "functional", "other"],
+            "{text}"
+        );
+        assert!(config.categories[0].required);
+        let site = &config.categories[0].services[0];
+        assert_eq!(site.id, "site");
+        assert_eq!(site.cookies[0].name, "sid");
+        assert_eq!(site.local_storage, ["cart"]);
+        let analytics = &config.categories[1].services;
+        let hotjar = analytics.iter().find(|s| s.id == "hotjar").expect(&text);
+        // The table's pattern, and its documented duration where Chromium's cap hides the real one.
+        assert_eq!(hotjar.cookies[0].name, "_hjSessionUser_*");
+        assert_eq!(hotjar.cookies[0].duration.as_deref(), Some("1 year"));
+        assert_eq!(
+            hotjar.privacy_policy_url.as_deref(),
+            Some("https://www.hotjar.com/legal/policies/privacy/")
+        );
+        let segment = analytics.iter().find(|s| s.id == "segment").expect(&text);
+        assert_eq!(segment.local_storage, ["ajs_user_id"]);
+        let fonts = &config.categories[2].services[0];
+        assert_eq!(
+            (fonts.id.as_str(), fonts.cookies.len()),
+            ("google-fonts", 0)
+        );
+        let other = &config.categories[3].services[0];
+        assert_eq!(other.cookies[0].name, "promo seen");
+        assert_eq!(other.cookies[0].duration.as_deref(), Some("7 days"));
+        // The widget's own record is not the site's to declare.
+        assert!(!text.contains("optin.consent"), "{text}");
+        // Titles for the categories the widget does not know.
+        assert!(
+            text.contains("\"title\": \"Functional\"") && text.contains("\"title\": \"Other\"")
+        );
+    }
+}

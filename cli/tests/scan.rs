@@ -238,6 +238,8 @@ fn the_leaky_copy_fails_its_audit_naming_each_problem() {
     let server = Server::start();
     let host = "www.leaky.test";
     let ga = server.url("www.googletagmanager.com", "/gtag/js");
+    let frame = server.url("widgets.partner.test", "/frame.html");
+    let hotjar = server.url("static.hotjar.com", "/c/hotjar.js");
     server.demo(host, |name, page| {
         if name != "index.html" {
             return page;
@@ -260,9 +262,23 @@ fn the_leaky_copy_fails_its_audit_naming_each_problem() {
     server.files.put(
         host,
         "/landing.html",
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Offer</title>\
-         <script src=\"optin/optin.js\" data-config=\"optin-config.json\" defer></script></head>\
-         <body><h1>Special offer</h1><p>No cookie settings anywhere.</p></body></html>",
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Offer</title>\
+             <script src=\"optin/optin.js\" data-config=\"optin-config.json\" defer></script></head>\
+             <body><h1>Special offer</h1><p>No cookie settings anywhere.</p>\
+             <iframe src=\"{frame}\" title=\"Partner widget\"></iframe></body></html>"
+        ),
+    );
+    // A partner's frame (another site: its own renderer process) that loads Hotjar itself.
+    server.files.put(
+        "widgets.partner.test",
+        "/frame.html",
+        format!("<!doctype html><title>partner</title><script src=\"{hotjar}\"></script>"),
+    );
+    server.files.put(
+        "static.hotjar.com",
+        "/c/hotjar.js",
+        "window.hj = function () {};",
     );
     server.files.put(
         host,
@@ -287,13 +303,15 @@ fn the_leaky_copy_fails_its_audit_naming_each_problem() {
         format!("(a) {index}: after reject-all: cookies _ga, _ga_OPTINDEMO1, _gat, _gid are set (declared under analytics/ga, not necessary)"),
         format!("(a) {index}: before a choice: calls third-party host www.googletagmanager.com (Google Analytics, analytics, requested by {index})"),
         format!("(b) {index}: cookie ab_test (domain www.leaky.test) is not declared in the config"),
+        format!("(a) {landing}: before a choice: calls third-party host static.hotjar.com (Hotjar, analytics, requested by {frame})"),
+        format!("(a) {landing}: before a choice: calls third-party host widgets.partner.test (unknown, requested by {landing})"),
         format!("(c) {landing}: no way back to the preferences: no [data-optin-open] element and no settings button (config settingsButton)"),
     ] {
         assert!(stdout.contains(&expected), "missing: {expected}\nin:\n{stdout}");
     }
-    // Six problems: nothing on the privacy statement, which has its way back.
+    // Ten problems: nothing on the privacy statement, which has its way back.
     assert!(
-        stdout.starts_with("optin audit: 3 pages, 6 problems\n"),
+        stdout.starts_with("optin audit: 3 pages, 10 problems\n"),
         "{stdout}"
     );
     let admin = server.url(host, "/private/admin.html");
