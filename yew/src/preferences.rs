@@ -12,6 +12,7 @@ use optin_core::texts::Resolved;
 use yew::prelude::*;
 
 use crate::banner::choice_button;
+use crate::connector::Connector;
 use crate::dom;
 use crate::model::{CategoryView, Model};
 use crate::rich_text::rich_text;
@@ -26,14 +27,13 @@ pub struct PreferencesProps {
     pub on_accept_all: Callback<()>,
     pub on_reject_all: Callback<()>,
     pub on_close: Callback<()>,
-    /// Downloads the receipt (the connector knows where it is).
-    pub on_download: Callback<()>,
     /// A choice is stored: the visitor can download its receipt (right of access).
     pub has_record: bool,
 }
 
+/// `C` is where the receipt the visitor may download comes from.
 #[function_component(Preferences)]
-pub fn preferences(props: &PreferencesProps) -> Html {
+pub fn preferences<C: Connector>(props: &PreferencesProps) -> Html {
     let dialog = use_node_ref();
     {
         let dialog = dialog.clone();
@@ -82,7 +82,7 @@ pub fn preferences(props: &PreferencesProps) -> Html {
                 if props.has_record {
                     <p class="download">
                         <button type="button" class="link" data-optin="download-record"
-                            onclick={props.on_download.reform(|_: MouseEvent| ())}>
+                            onclick={Callback::from(|_: MouseEvent| dom::download_receipt(&C::receipt()))}>
                             { &texts.download_record }
                         </button>
                     </p>

@@ -114,7 +114,7 @@ pub fn consent_ui<C: Connector>() -> Html {
             let accepted = state.accepted();
             let on_save = Callback::from(move |()| C::accept(&accepted));
             html! {
-                <Preferences
+                <Preferences<C>
                     model={model}
                     choices={state.choices.clone()}
                     on_toggle={on_toggle}
@@ -123,7 +123,6 @@ pub fn consent_ui<C: Connector>() -> Html {
                     on_accept_all={on_accept_all}
                     on_reject_all={on_reject_all}
                     on_close={on_close}
-                    on_download={Callback::from(|()| dom::download_receipt(&C::receipt()))}
                     has_record={!C::receipt().is_null()}
                 />
             }
