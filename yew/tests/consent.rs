@@ -311,3 +311,41 @@ async fn a_choice_made_in_another_tab_re_renders() {
         "the banner closes"
     );
 }
+
+/// `shadow={false}`: the same banner, in the app's own tree (the app brings the stylesheet).
+#[wasm_bindgen_test]
+async fn the_banner_renders_in_the_apps_tree_without_a_shadow_root() {
+    #[function_component(InTree)]
+    fn in_tree() -> Html {
+        html! { <OptinProvider config={CONFIG}><Probe /><Banner shadow={false} /></OptinProvider> }
+    }
+    storage().clear().unwrap();
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let app = yew::Renderer::<InTree>::with_root(host.clone()).render();
+    sleep(100).await;
+    assert!(host.query_selector("optin-widget").unwrap().is_none());
+    let banner = host
+        .query_selector(".optin [data-optin=\"banner\"]")
+        .unwrap()
+        .expect("the banner in the app's tree");
+    banner
+        .query_selector("[data-optin=\"reject-all\"]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    sleep(50).await;
+    assert!(host
+        .query_selector("[data-optin=\"banner\"]")
+        .unwrap()
+        .is_none());
+    assert_eq!(last_render(), (false, true));
+    assert!(
+        optin_yew::STYLESHEET.contains(":host"),
+        "the stylesheet is exported"
+    );
+    app.destroy();
+    host.remove();
+    storage().clear().unwrap();
+}
