@@ -274,3 +274,160 @@ impl Auditor<'_> {
             .then(|| "the way back does not open the preferences panel when clicked".into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::visit::{Cookie, Request, StorageKey, WayBack};
+
+    const PAGE: &str = "https://www.example.com/";
+    const CONFIG: &str = r#"{"categories":[
+      {"id":"necessary","required":true,"services":[{"id":"site","cookies":["sid"],"localStorage":["cart"]}]},
+      {"id":"analytics","services":[{"id":"ga","cookies":["_ga","_ga_*"]}]}]}"#;
+
+    fn cookie(name: &str) -> Cookie {
+        Cookie {
+            name: name.into(),
+            domain: "www.example.com".into(),
+            path: "/".into(),
+            expires_in: None,
+            third_party: false,
+            secure: false,
+            http_only: false,
+            same_site: None,
+            set_by: None,
+        }
+    }
+
+    fn visit(stage: Stage, cookies: &[&str], keys: &[&str], hosts: &[&str]) -> Visit {
+        Visit {
+            stage,
+            url: PAGE.into(),
+            error: None,
+            optin: "ready".into(),
+            clicked: true,
+            cookies: cookies.iter().map(|c| cookie(c)).collect(),
+            storage: keys
+                .iter()
+                .map(|k| StorageKey {
+                    kind: "local",
+                    key: (*k).into(),
+                })
+                .collect(),
+            requests: hosts
+                .iter()
+                .map(|h| Request {
+                    host: (*h).into(),
+                    url: format!("https://{h}/x.js"),
+                    initiator: Some(PAGE.into()),
+                })
+                .collect(),
+            links: Vec::new(),
+            gated: Vec::new(),
+            way_back: (stage == Stage::AfterRejectAll).then(|| WayBack {
+                open_links: 1,
+                settings_button: false,
+                opens_preferences: true,
+            }),
+        }
+    }
+
+    fn audit(visits: Vec<Visit>, allow: &[&str]) -> Vec<String> {
+        let config = Config::parse(CONFIG).unwrap().config;
+        let allow: Vec<String> = allow.iter().map(|a| (*a).into()).collect();
+        let auditor = Auditor {
+            config: &config,
+            allow: &allow,
+        };
+        let page = PageScan {
+            url: PAGE.into(),
+            visits,
+        };
+        let problems: BTreeSet<Problem> = auditor.page(&page).into_iter().collect();
+        problems
+            .into_iter()
+            .map(|p| format!("({}) {}", p.kind, p.text))
+            .collect()
+    }
+
+    #[test]
+    fn necessary_declared_and_allowed_things_pass() {
+        let visits = vec![
+            visit(
+                Stage::BeforeChoice,
+                &["sid", "optin.consent"],
+                &["cart"],
+                &[],
+            ),
+            visit(
+                Stage::AfterRejectAll,
+                &["sid"],
+                &["cart", "optin.consent"],
+                &["js.stripe.com", "cdn.example.net"],
+            ),
+            visit(
+                Stage::AfterAcceptAll,
+                &["sid", "_ga", "_ga_X1"],
+                &[],
+                &["www.googletagmanager.com"],
+            ),
+        ];
+        assert_eq!(
+            audit(visits, &["stripe.com", "cdn.example.net"]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn each_problem_is_named() {
+        let visits = vec![
+            visit(
+                Stage::BeforeChoice,
+                &["_ga", "_ga_X1", "_fbp", "tracker"],
+                &["ajs_user_id"],
+                &["connect.facebook.net"],
+            ),
+            visit(Stage::AfterRejectAll, &["sid"], &[], &[]),
+            visit(Stage::AfterAcceptAll, &["_ga"], &[], &[]),
+        ];
+        assert_eq!(
+            audit(visits, &[]),
+            [
+                "(a) before a choice: calls third-party host connect.facebook.net (Facebook (Meta Pixel and social plugins), marketing, requested by https://www.example.com/)",
+                "(a) before a choice: cookie _fbp is set (Facebook (Meta Pixel and social plugins), marketing in optin's table; not declared)",
+                "(a) before a choice: cookies _ga, _ga_X1 are set (declared under analytics/ga, not necessary)",
+                "(a) before a choice: localStorage key ajs_user_id is written (Segment, analytics in optin's table; not declared)",
+                "(b) cookie _fbp (domain www.example.com) is not declared in the config",
+                "(b) cookie tracker (domain www.example.com) is not declared in the config",
+            ]
+        );
+    }
+
+    #[test]
+    fn no_way_back_and_no_widget_are_problems() {
+        let mut reject = visit(Stage::AfterRejectAll, &[], &[], &[]);
+        reject.way_back = Some(WayBack::default());
+        let visits = vec![visit(Stage::BeforeChoice, &[], &[], &[]), reject];
+        assert_eq!(
+            audit(visits, &[]),
+            ["(c) no way back to the preferences: no [data-optin-open] element and no settings button (config settingsButton)"]
+        );
+        let mut reject = visit(Stage::AfterRejectAll, &[], &[], &[]);
+        reject.way_back = Some(WayBack {
+            open_links: 2,
+            settings_button: false,
+            opens_preferences: false,
+        });
+        let visits = vec![visit(Stage::BeforeChoice, &[], &[], &[]), reject];
+        assert_eq!(
+            audit(visits, &[]),
+            ["(c) the way back does not open the preferences panel when clicked"]
+        );
+        let mut absent = visit(Stage::BeforeChoice, &[], &[], &[]);
+        absent.optin = "absent".into();
+        assert_eq!(
+            audit(vec![absent], &[]),
+            ["(c) optin is not running on the page (absent): no banner and no way back to the preferences"]
+        );
+    }
+}
