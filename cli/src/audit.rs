@@ -324,7 +324,7 @@ mod tests {
                 .collect(),
             links: Vec::new(),
             gated: Vec::new(),
-            way_back: (stage == Stage::AfterRejectAll).then(|| WayBack {
+            way_back: (stage == Stage::AfterRejectAll).then_some(WayBack {
                 open_links: 1,
                 settings_button: false,
                 opens_preferences: true,
