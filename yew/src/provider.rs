@@ -57,6 +57,13 @@ impl Consent {
         self.started && api::consent_json().is_some()
     }
 
+    /// The language the banner and panel show (the config's `lang`, else `<html lang>`, else the
+    /// browser's languages, else `en`): with a language other than English, pass the content of
+    /// the widget's `lang/<code>.json` as the provider's `texts` for its built-in texts.
+    pub fn language(&self) -> Option<String> {
+        self.started.then(api::lang).flatten()
+    }
+
     /// The valid stored record as JSON (the format `optin.consent()` returns), if any.
     pub fn record_json(&self) -> Option<String> {
         api::consent_json()
