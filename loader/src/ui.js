@@ -5,16 +5,28 @@
 // Each is checked against the sha384 the build embedded (`INTEGRITY`, scripts/assemble-loader.mjs):
 // a CDN or folder serving other bytes is refused by the browser, so no banner (or no foreign
 // texts) rather than code optin did not ship. Cross-origin, that needs CORS from the server.
+// Each URL carries `?v=` and the start of that hash, so a new build is a new URL: a server can send
+// these files with a year's `Cache-Control: immutable` (README "Serving dist/"), while optin.js,
+// the one URL a site's pages name, keeps a short lifetime.
+
+/**
+ * A fetched file's URL, versioned by its content (the hash the build embedded; 16 base64 chars,
+ * 96 bits, are as unique as the whole hash for a cache key).
+ * @param {string} file
+ */
+function versioned(file) {
+  return base + file + '?v=' + encodeURIComponent((INTEGRITY[file] || '').slice(7, 23));
+}
 
 /** @type {Promise<typeof optin_ui> | null} */
 var ui = null;
 
 function loadUi() {
   if (!ui) {
-    var wasm = fetch(base + 'optin-ui_bg.wasm', { integrity: INTEGRITY['optin-ui_bg.wasm'] });
+    var wasm = fetch(versioned('optin-ui_bg.wasm'), { integrity: INTEGRITY['optin-ui_bg.wasm'] });
     ui = new Promise(function (resolve, reject) {
       var s = document.createElement('script');
-      s.src = base + 'optin-ui.js';
+      s.src = versioned('optin-ui.js');
       s.integrity = INTEGRITY['optin-ui.js'];
       // A checked script must be fetched with CORS (same-origin needs nothing more).
       s.crossOrigin = 'anonymous';
@@ -50,7 +62,7 @@ function loadTexts() {
   if (!texts) {
     var file = optin_core.catalogue_file();
     texts = file
-      ? fetch(base + file, { integrity: INTEGRITY[file] })
+      ? fetch(versioned(file), { integrity: INTEGRITY[file] })
           .then(function (r) {
             if (!r.ok) throw new Error('HTTP ' + r.status);
             return r.text();

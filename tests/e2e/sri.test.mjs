@@ -60,7 +60,7 @@ test('untouched files: optin.js with its integrity, the UI and German load check
   await w.banner.waitFor({ state: 'visible' });
   assert.equal((await w.acceptAll.textContent()).trim(), 'Alle akzeptieren', 'the checked German file is used');
   const tag = await s.page.evaluate(() => {
-    const el = /** @type {HTMLScriptElement} */ (document.querySelector('script[src$="optin-ui.js"]'));
+    const el = /** @type {HTMLScriptElement} */ (document.querySelector('script[src*="/optin-ui.js?v="]'));
     return el && { integrity: el.integrity, crossOrigin: el.crossOrigin };
   });
   assert.deepEqual(tag, { integrity: sri['optin-ui.js'], crossOrigin: 'anonymous' }, 'the UI script carries its hash');

@@ -712,7 +712,7 @@ test('language files: English fetches none, German fetches lang/de.json once (ba
 
 test('a language file that fails to load: the banner shows in English and still works', T, async () => {
   const s = await env.newPage();
-  await s.page.route('**/optin/lang/de.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await s.page.route('**/optin/lang/de.json?v=*', (route) => route.fulfill({ status: 404, body: 'not found' }));
   const t = await bannerTexts(s, '/p/files-404.html', { config: CONFIG, lang: 'de' });
   assert.equal(t.acceptAll, 'Accept all', 'English in place of the missing German');
   assert.equal(t.lang, 'de', 'the record still says which language the visitor was asked in');
