@@ -14,6 +14,8 @@
 
 mod banner;
 mod connector;
+/// DOM chores shared with optin-ui's mount (the shadow host on `<body>`, listeners, tasks).
+#[doc(hidden)]
 pub mod dom;
 mod model;
 mod preferences;
