@@ -188,7 +188,7 @@ export function optinConfig() {
 const optin = {
   id: 'optin',
   label: 'optin',
-  mounts: [{ prefix: '/optin/', dir: DIST_DIR }],
+  mounts: [{ prefix: '/optin/', dir: DIST_DIR, cached: true }],
   ownPrefixes: ['/optin/'],
   assets: ['/optin/optin.js', '/optin/optin-ui.js', '/optin/optin-ui_bg.wasm'],
   banner: { host: 'optin-widget', selector: '[data-optin="banner"]' },
@@ -255,7 +255,7 @@ const VANILLA = '/vendor/cookieconsent/';
 const vanilla = {
   id: 'vanilla',
   label: 'vanilla-cookieconsent',
-  mounts: [{ prefix: VANILLA, dir: path.join(NODE_MODULES, 'vanilla-cookieconsent', 'dist') }],
+  mounts: [{ prefix: VANILLA, dir: path.join(NODE_MODULES, 'vanilla-cookieconsent', 'dist'), cached: true }],
   ownPrefixes: [VANILLA],
   assets: [`${VANILLA}cookieconsent.css`, `${VANILLA}cookieconsent.umd.js`],
   banner: { selector: '#cc-main .cm' },
@@ -334,7 +334,7 @@ const KLARO = '/vendor/klaro/';
 const klaro = {
   id: 'klaro',
   label: 'klaro',
-  mounts: [{ prefix: KLARO, dir: path.join(NODE_MODULES, 'klaro', 'dist') }],
+  mounts: [{ prefix: KLARO, dir: path.join(NODE_MODULES, 'klaro', 'dist'), cached: true }],
   ownPrefixes: [KLARO],
   assets: [`${KLARO}klaro.js`],
   banner: { selector: '.klaro .cookie-notice' },

@@ -1,6 +1,9 @@
 // A small static server for the benchmark: 127.0.0.1 only, brotli (quality 11) for text, JS, CSS,
 // wasm and JSON, a Content-Length that is the size of the body actually sent, and a log of every
 // response with its path and body bytes (which is what the benchmark counts as "bytes downloaded").
+// The widgets' own files (`cached` mounts) go out with a year's max-age, as README "Serving dist/"
+// says to serve them; pages and the gated fixtures with no-store. Only the warm-cache visit sees
+// the difference: every other visit runs with the browser's cache disabled.
 //
 // Mounts: static directories by URL prefix (files are re-read whenever their size or mtime
 // changes, so a rebuilt dist/ is picked up between runs) and in-memory pages by exact path.
@@ -29,7 +32,7 @@ export class BenchServer {
    * @param {{ mounts?: { prefix: string, dir: string }[] }} opts
    */
   constructor({ mounts = [] } = {}) {
-    this.mounts = mounts.map((m) => ({ prefix: m.prefix, dir: path.resolve(m.dir) }));
+    this.mounts = mounts.map((m) => ({ prefix: m.prefix, dir: path.resolve(m.dir), cached: !!m.cached }));
     this.pages = new Map(); // path -> { body: Buffer, type }
     /** @type {{ path: string, status: number, bytes: number, rawBytes: number, encoding: string, t: number }[]} */
     this.log = [];
@@ -86,9 +89,9 @@ export class BenchServer {
     this.log.push(entry);
     const acceptsBr = /\bbr\b/.test(String(req.headers['accept-encoding'] || ''));
 
-    const send = (status, type, raw, cacheKey, stamp) => {
+    const send = (status, type, raw, cacheKey, stamp, cached) => {
       let body = raw;
-      const headers = { 'content-type': type, 'cache-control': 'no-store', vary: 'accept-encoding' };
+      const headers = { 'content-type': type, 'cache-control': cached ? 'public, max-age=31536000' : 'no-store', vary: 'accept-encoding' };
       if (acceptsBr && COMPRESSIBLE.test(type) && raw.length > 0) {
         body = this._brotli(cacheKey, stamp, raw);
         headers['content-encoding'] = 'br';
@@ -108,7 +111,7 @@ export class BenchServer {
       return res.end();
     }
     const found = this._resolve(pathname);
-    if (found) return send(200, found.type, found.raw, found.key, found.stamp);
+    if (found) return send(200, found.type, found.raw, found.key, found.stamp, found.cached);
 
     entry.status = 404;
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
@@ -119,7 +122,7 @@ export class BenchServer {
   _resolve(pathname) {
     const pg = this.pages.get(pathname);
     if (pg) return { type: pg.type, raw: pg.body, key: `page ${pathname}`, stamp: 'static' };
-    for (const { prefix, dir } of this.mounts) {
+    for (const { prefix, dir, cached } of this.mounts) {
       if (!pathname.startsWith(prefix)) continue;
       const file = path.resolve(dir, pathname.slice(prefix.length));
       if (!file.startsWith(dir + path.sep)) return null; // no traversal
@@ -134,7 +137,7 @@ export class BenchServer {
       const stamp = `${st.size} ${st.mtimeMs}`;
       const cached = this._cache.get(key);
       const raw = cached && cached.stamp === stamp ? cached.raw : fs.readFileSync(file);
-      return { type: MIME[path.extname(file)] || 'application/octet-stream', raw, key, stamp };
+      return { type: MIME[path.extname(file)] || 'application/octet-stream', raw, key, stamp, cached };
     }
     return null;
   }

@@ -242,8 +242,31 @@ fn block_frame(frame: &Element, ctx: &Context) {
 }
 
 /// How long one task may run scripts before yielding to the browser (input, rendering): many
-/// gated scripts at once must not make one long task.
-const SLICE_MS: f64 = 8.0;
+/// gated scripts at once must not make one long task. Every slice costs a timer hop (4 ms once
+/// timers nest) and a frame, so slices are as long as the 50 ms long-task line allows. Measured
+/// (README "Benchmark", 500 gated scripts, phone profile, `OPTIN_SLICE_MS=<ms>` at build time
+/// with `node bench/run.mjs --kinds stress`): a slice's task is the slice plus 3 to 13 ms (the
+/// script that ends it, the timer, the trace): 8 → 9–20 ms, 16 → 19–26, 24 → 31–35, 32 → 33–45,
+/// 40 → 42–48. 32 is the longest that keeps 5 ms for a slow last script.
+const SLICE_MS: f64 = match option_env!("OPTIN_SLICE_MS") {
+    Some(ms) => parse_ms(ms.as_bytes()),
+    None => 32.0,
+};
+
+/// A whole number of milliseconds, at compile time (`str::parse` is not `const`).
+const fn parse_ms(digits: &[u8]) -> f64 {
+    let mut value = 0u32;
+    let mut i = 0;
+    while i < digits.len() {
+        assert!(
+            digits[i].is_ascii_digit(),
+            "OPTIN_SLICE_MS must be a whole number of ms"
+        );
+        value = value * 10 + (digits[i] - b'0') as u32;
+        i += 1;
+    }
+    value as f64
+}
 
 /// Walks the page, then runs queued scripts, until a script must be waited for, there is nothing
 /// left, or the time slice is used up. Holds no borrow while a script runs: an inline script may
