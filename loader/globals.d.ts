@@ -9,8 +9,9 @@ type OptinReceipt = import('./optin').OptinReceipt;
 /** The core's wasm, inlined as one char per byte: the argument of the wrapper function. */
 declare const CORE_WASM: string;
 
-/** `sha384-…` of each file the loader fetches, by its path next to optin.js (`lang/de.json`):
- * computed by scripts/assemble-loader.mjs from the files it ships with. */
+/** `sha384-…` of the UI's two files, by their path next to optin.js: computed by
+ * scripts/assemble-loader.mjs from the files it ships with (the language files' are in
+ * `optin_ui.sri`). */
 declare const INTEGRITY: { [file: string]: string };
 
 /** Read from the core's Rust source at build time (scripts/core-constants.mjs). */
@@ -49,6 +50,8 @@ declare namespace optin_core {
 /** The UI's glue (optin-ui.js, a classic script of its own, fetched on demand): src/lib.rs. */
 declare function optin_ui(init: { module_or_path: Promise<Response> }): Promise<unknown>;
 declare namespace optin_ui {
+  /** `sha384-…` of each language file (`lang/de.json`), appended by scripts/assemble-loader.mjs. */
+  const sri: { [file: string]: string } | undefined;
   function show(view: 'banner' | 'preferences', texts: string | undefined): void;
   function hide(): void;
 }

@@ -1,8 +1,10 @@
 // Writes dist/optin.js: the core's wasm-bindgen glue, the core's wasm (inlined) and the loader,
 // wrapped in one function so nothing but `window.optin` reaches the page's global scope, and
 // minified (scripts/minify.mjs). Also owns Subresource Integrity: the loader carries the sha384
-// of every file it fetches (`INTEGRITY`, read from the files already in optin.js's folder, so
-// build-dist.sh writes the UI and the language files first), and dist/optin.sri.json lists those
+// of the UI's two files (`INTEGRITY`, read from the files already in optin.js's folder, so
+// build-dist.sh writes the UI and the language files first); the language files' hashes go into
+// optin-ui.js (`optin_ui.sri`), which is checked itself and which only a banner needs, so a
+// returning visitor does not download them (433 B brotli); dist/optin.sri.json lists every file
 // and optin.js's own, for the embed snippet and the release.
 // Usage: node scripts/assemble-loader.mjs <core-glue.js> <core_bg.wasm> <out.js>
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -27,8 +29,16 @@ const sri = (bytes) => 'sha384-' + createHash('sha384').update(bytes).digest('ba
 // What the loader fetches, by its path relative to optin.js (the key ui.js looks up). A file
 // missing here is a build error: the loader would fetch it unchecked.
 const dist = dirname(out);
-const fetched = ['optin-ui.js', 'optin-ui_bg.wasm', ...readdirSync(join(dist, 'lang')).filter((f) => f.endsWith('.json')).sort().map((f) => `lang/${f}`)];
-if (!fetched.includes('lang/de.json')) throw new Error(`${dist}/lang/ has no language files: build-dist.sh writes them before optin.js`);
+const langs = readdirSync(join(dist, 'lang')).filter((f) => f.endsWith('.json')).sort().map((f) => `lang/${f}`);
+if (!langs.includes('lang/de.json')) throw new Error(`${dist}/lang/ has no language files: build-dist.sh writes them before optin.js`);
+const langIntegrity = Object.fromEntries(langs.map((f) => [f, sri(readFileSync(join(dist, f)))]));
+// Appended to the UI's glue after its global is assigned; a rerun replaces the line, never adds one.
+const SRI_LINE = '\n;optin_ui.sri=';
+const uiGlue = join(dist, 'optin-ui.js');
+const glueText = readFileSync(uiGlue, 'utf8');
+const glueBase = glueText.includes(SRI_LINE) ? glueText.slice(0, glueText.indexOf(SRI_LINE)) : glueText;
+writeFileSync(uiGlue, `${glueBase}${SRI_LINE}${JSON.stringify(langIntegrity)};\n`);
+const fetched = ['optin-ui.js', 'optin-ui_bg.wasm'];
 const integrity = Object.fromEntries(fetched.map((f) => [f, sri(readFileSync(join(dist, f)))]));
 
 const code = `(function (CORE_WASM) {
@@ -60,6 +70,6 @@ writeFileSync(out, '\uFEFF' + banner + minified.split(PLACEHOLDER).join(`"${wasm
 console.log(`${out}: core wasm ${wasmBytes.length} bytes inlined`);
 
 // optin.js's own hash (of the bytes just written, BOM included), then those the loader embeds.
-const all = { 'optin.js': sri(readFileSync(out)), ...integrity };
+const all = { 'optin.js': sri(readFileSync(out)), ...integrity, ...langIntegrity };
 writeFileSync(join(dist, 'optin.sri.json'), JSON.stringify(all, null, 2) + '\n');
-console.log(`${join(dist, 'optin.sri.json')}: sha384 of optin.js and of the ${fetched.length} files it fetches`);
+console.log(`${join(dist, 'optin.sri.json')}: sha384 of optin.js and of the ${fetched.length + langs.length} files it fetches`);

@@ -2,9 +2,11 @@
 // ui.js: the banner and panel (optin-ui.js + optin-ui_bg.wasm, global `optin_ui`) and the
 // visitor's language file, fetched from next to optin.js only when they must show. Returning
 // visitors never download them; on a first visit they start before the core has even booted.
-// Each is checked against the sha384 the build embedded (`INTEGRITY`, scripts/assemble-loader.mjs):
-// a CDN or folder serving other bytes is refused by the browser, so no banner (or no foreign
-// texts) rather than code optin did not ship. Cross-origin, that needs CORS from the server.
+// Each is checked against the sha384 the build embedded (scripts/assemble-loader.mjs): the UI's two
+// files' in optin.js (`INTEGRITY`), the language files' in optin-ui.js (`optin_ui.sri`, itself
+// checked), so returning visitors do not download hashes only a banner needs. A CDN or folder
+// serving other bytes is refused by the browser, so no banner (or no foreign texts) rather than
+// code optin did not ship. Cross-origin, that needs CORS from the server.
 // Each URL carries `?v=` and the start of that hash, so a new build is a new URL: a server can send
 // these files with a year's `Cache-Control: immutable` (README "Serving dist/"), while optin.js,
 // the one URL a site's pages name, keeps a short lifetime.
@@ -13,20 +15,24 @@
  * A fetched file's URL, versioned by its content (the hash the build embedded; 16 base64 chars,
  * 96 bits, are as unique as the whole hash for a cache key).
  * @param {string} file
+ * @param {string} hash
  */
-function versioned(file) {
-  return base + file + '?v=' + encodeURIComponent((INTEGRITY[file] || '').slice(7, 23));
+function versioned(file, hash) {
+  return base + file + '?v=' + encodeURIComponent(hash.slice(7, 23));
 }
 
 /** @type {Promise<typeof optin_ui> | null} */
 var ui = null;
+/** optin-ui.js has run (the language files' hashes are there); the wasm may still be loading.
+ * @type {Promise<unknown> | null} */
+var uiGlue = null;
 
 function loadUi() {
   if (!ui) {
-    var wasm = fetch(versioned('optin-ui_bg.wasm'), { integrity: INTEGRITY['optin-ui_bg.wasm'] });
-    ui = new Promise(function (resolve, reject) {
+    var wasm = fetch(versioned('optin-ui_bg.wasm', INTEGRITY['optin-ui_bg.wasm']), { integrity: INTEGRITY['optin-ui_bg.wasm'] });
+    uiGlue = new Promise(function (resolve, reject) {
       var s = document.createElement('script');
-      s.src = versioned('optin-ui.js');
+      s.src = versioned('optin-ui.js', INTEGRITY['optin-ui.js']);
       s.integrity = INTEGRITY['optin-ui.js'];
       // A checked script must be fetched with CORS (same-origin needs nothing more).
       s.crossOrigin = 'anonymous';
@@ -36,7 +42,8 @@ function loadUi() {
         reject(new Error('optin: could not load ' + s.src));
       };
       document.head.appendChild(s);
-    })
+    });
+    ui = uiGlue
       .then(function () {
         return optin_ui({ module_or_path: wasm });
       })
@@ -44,7 +51,7 @@ function loadUi() {
         return optin_ui;
       });
     ui.catch(function (e) {
-      ui = null;
+      ui = uiGlue = null;
       console.error(e);
     });
   }
@@ -60,9 +67,18 @@ function loadUi() {
 var texts = null;
 function loadTexts() {
   if (!texts) {
-    var file = optin_core.catalogue_file();
-    texts = file
-      ? fetch(versioned(file), { integrity: INTEGRITY[file] })
+    var file = optin_core.catalogue_file() || '';
+    // The file is asked for once optin-ui.js has run (its hash is there), while the UI's wasm
+    // still downloads: a small file after a small one, so the banner does not wait for it.
+    loadUi();
+    texts = file && uiGlue
+      ? uiGlue
+          .then(function () {
+            var hash = optin_ui.sri && optin_ui.sri[file];
+            // A file the build did not hash is not one it shipped: English, never unchecked texts.
+            if (!hash) throw new Error('no hash for it in optin-ui.js');
+            return fetch(versioned(file, hash), { integrity: hash });
+          })
           .then(function (r) {
             if (!r.ok) throw new Error('HTTP ' + r.status);
             return r.text();

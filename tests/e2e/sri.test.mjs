@@ -40,14 +40,19 @@ function assertRefused(s, file) {
   );
 }
 
-test('optin.sri.json: the sha384 of each dist file, as optin.js embeds them', T, () => {
+test('optin.sri.json: the sha384 of each dist file, as optin.js (the UI) and optin-ui.js (the language files) embed them', T, () => {
   const sri = sriJson();
   const langs = fs.readdirSync(path.join(DIST_DIR, 'lang')).sort().map((f) => `lang/${f}`);
   assert.deepEqual(Object.keys(sri).sort(), ['optin-ui.js', 'optin-ui_bg.wasm', 'optin.js', ...langs].sort());
   for (const [file, hash] of Object.entries(sri)) assert.equal(hash, sriOf(distFile(file)), `${file}'s hash is of its bytes in dist/`);
+  // The language files' hashes travel with the UI (checked itself), not in every visit's optin.js.
   const loader = distFile('optin.js').toString('latin1');
+  const ui = distFile('optin-ui.js').toString('utf8');
   for (const [file, hash] of Object.entries(sri)) {
-    if (file !== 'optin.js') assert.ok(loader.includes(hash), `optin.js carries ${file}'s hash`);
+    if (file === 'optin.js') continue;
+    const carrier = file.startsWith('lang/') ? ['optin-ui.js', ui] : ['optin.js', loader];
+    assert.ok(carrier[1].includes(hash), `${carrier[0]} carries ${file}'s hash`);
+    if (file.startsWith('lang/')) assert.ok(!loader.includes(hash), `optin.js does not carry ${file}'s hash`);
   }
 });
 
