@@ -7,8 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 
-// Just above the figure measured when optin-yew landed (issue 15); lowering it keeps a win.
-const BUDGET = { marginal: 52 * 1024 };
+// Just above the figure measured (issue 15: 52 981 B when optin-yew landed; 58 028 B with
+// <Preferences/> on its own, [data-optin-open], Consent Mode, the consent log, optin:ready and
+// the example's `lang-de`, 1 038 B of it); lowering it keeps a win.
+const BUDGET = { marginal: 57 * 1024 };
 
 const url = (p) => new URL(`../${p}`, import.meta.url);
 const brotli = (p) =>

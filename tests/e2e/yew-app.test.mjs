@@ -2,8 +2,11 @@
 // target/example/app/, without trunk) in Chromium. The app links optin-core into its own wasm:
 // no optin.js, no window.optin. Its banner, use_consent() hook (the analytics stand-in records
 // page views only while granted), <Gated> video, settings link and the page's own gated markup;
-// a second tab and a reload; the components' accessibility in the app; and the stored record
-// read by the standalone widget (dist/) and the other way round.
+// a second tab and a reload; the components' accessibility in the app; the stored record read by
+// the standalone widget (dist/) and the other way round; and what the provider does for the page
+// as optin.js would: <Banner/> and <Preferences/> placed apart (the panel inline on /settings),
+// a [data-optin-open] link, German texts for a German visitor, Consent Mode through the page's
+// gtag, the receipt POSTed to the config's log.endpoint (a route of the harness, on 127.0.0.1).
 
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,16 +21,33 @@ const env = setupE2E();
 const T = { timeout: 60_000 };
 const CONFIG = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/yew-app/optin-config.json'), 'utf8'));
 
+/** The receipts POSTed to the example's `log.endpoint` (/consent-log) in this test. */
+let receipts = [];
+
 beforeEach(() => {
   if (!fs.existsSync(path.join(APP, 'example_bg.wasm'))) {
     throw new Error(`${APP} is missing: run scripts/build-example.sh (make test does)`);
   }
   const index = fs.readFileSync(path.join(APP, 'index.html'), 'utf8');
   // Every route of the app is its index.html, as trunk serve and any SPA host answer.
-  for (const p of ['/', '/video', '/about']) env.server.page(p, index);
+  for (const p of ['/', '/video', '/about', '/settings']) env.server.page(p, index);
+  // The same app for a German visitor: only <html lang> differs.
+  env.server.page('/de/', index.replace('<html lang="en">', '<html lang="de">'));
   for (const f of ['example.js', 'example_bg.wasm', 'embed.html']) {
     env.server.page(`/${f}`, fs.readFileSync(path.join(APP, f)));
   }
+  // The consent log, as optin-receiver would answer: 201 for each receipt.
+  receipts = [];
+  env.server.route('/consent-log', (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      receipts.push({ method: req.method, type: req.headers['content-type'], body: JSON.parse(body) });
+      res.writeHead(201, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end('{"stored":true}');
+    });
+  });
 });
 
 /** The app has rendered (its nav is there). */
@@ -194,5 +214,127 @@ test('in the app, banner and panel keep the widget\'s accessibility: axe-clean, 
   await w.preferences.waitFor({ state: 'detached' });
   assert.equal(await settings.evaluate((el) => document.activeElement === el), true,
     'focus returns to the settings link');
+  s.assertNoErrors();
+});
+
+test('<Banner/> and <Preferences/> apart: the banner opens the dialog, which closes back to it; /settings shows the panel inline', T, async () => {
+  const s = await env.newPage();
+  await s.page.goto(env.server.url('/'));
+  await appReady(s.page);
+  const w = widget(s.page);
+  await w.banner.waitFor({ state: 'visible' });
+  await w.preferencesOpen.click();
+  await w.preferences.waitFor({ state: 'visible' });
+  assert.equal(await w.banner.count(), 0, 'one view at a time');
+  assert.equal(
+    await s.page.evaluate(() => [...document.querySelectorAll('optin-widget')]
+      .findIndex((h) => h.shadowRoot.querySelector('[data-optin="preferences"]'))),
+    1, "the panel renders in <Preferences/>'s own shadow root, not the banner's");
+  await s.page.keyboard.press('Escape');
+  await w.preferences.waitFor({ state: 'detached' });
+  await w.banner.waitFor({ state: 'visible' });
+  assert.equal(await storedConsent(s.page), null, 'closing records nothing');
+
+  await s.page.locator('nav a', { hasText: 'Settings' }).click();
+  const inline = s.page.locator('main [data-optin="preferences"]');
+  await inline.waitFor({ state: 'visible' });
+  assert.equal(await inline.getAttribute('role'), null, 'inline: a part of the page, not a dialog');
+  await inline.locator('input[data-optin-category="analytics"]').click();
+  await inline.locator('[data-optin="save"]').click();
+  await w.banner.waitFor({ state: 'detached' });
+  const record = await storedConsent(s.page);
+  assert.equal(record.method, 'custom');
+  assert.deepEqual(record.categories, { necessary: true, analytics: true, social: false });
+  assert.equal(await inline.isVisible(), true, 'the settings page keeps its panel');
+  assert.equal(await inline.locator('input[data-optin-category="analytics"]').isChecked(), true);
+  s.assertNoErrors();
+});
+
+test('a [data-optin-open] link in the page opens the panel (and is not followed); focus returns to it', T, async () => {
+  const s = await env.newPage();
+  await s.page.goto(env.server.url('/'));
+  await appReady(s.page);
+  const w = widget(s.page);
+  await w.rejectAll.click();
+  await w.banner.waitFor({ state: 'detached' });
+  const link = s.page.locator('a[data-optin-open]');
+  await link.click();
+  await w.preferences.waitFor({ state: 'visible' });
+  assert.equal(new URL(s.page.url()).pathname, '/', 'the link was not followed');
+  assert.equal(await w.preferences.getAttribute('role'), 'dialog');
+  await s.page.keyboard.press('Escape');
+  await w.preferences.waitFor({ state: 'detached' });
+  assert.equal(await link.evaluate((el) => document.activeElement === el), true, 'focus back on the link');
+  s.assertNoErrors();
+});
+
+test('a German visitor (<html lang="de">) sees the built-in German texts, compiled in: no language file fetched', T, async () => {
+  const s = await env.newPage();
+  await s.page.goto(env.server.url('/de/'));
+  await appReady(s.page);
+  const w = widget(s.page);
+  await w.banner.waitFor({ state: 'visible' });
+  assert.equal(await w.banner.locator('h2').textContent(), 'Wir verwenden Cookies');
+  assert.equal(await w.acceptAll.textContent(), 'Alle akzeptieren');
+  assert.equal(await w.banner.getAttribute('lang'), 'de');
+  assert.equal(s.requestedPath(/\/lang\//), false, 'nothing fetched for it');
+  await w.preferencesOpen.click();
+  assert.equal(await w.preferences.locator('h2').textContent(), 'Cookie-Einstellungen');
+  s.assertNoErrors();
+});
+
+test("Consent Mode through the page's gtag: default at the start, update after a choice and on a returning visit", T, async () => {
+  const s = await env.newPage();
+  await s.page.goto(env.server.url('/'));
+  await appReady(s.page);
+  await widget(s.page).banner.waitFor({ state: 'visible' });
+  const consentCalls = () => s.page.evaluate(() => window.dataLayer
+    .filter((a) => a[0] === 'consent').map((a) => [a[1], a[2]]));
+  assert.deepEqual(await consentCalls(), [
+    ['default', { analytics_storage: 'denied', wait_for_update: 500 }],
+  ], 'the default, every mapped type denied; no update before a choice');
+  await widget(s.page).acceptAll.click();
+  await s.page.waitForFunction(() => window.dataLayer.filter((a) => a[0] === 'consent').length === 2);
+  assert.deepEqual((await consentCalls())[1], ['update', { analytics_storage: 'granted' }]);
+  assert.equal(await s.page.evaluate(() => Object.prototype.toString.call(window.dataLayer.at(-1))),
+    '[object Arguments]', "pushed by the page's gtag(), as Google's tag reads it");
+
+  await s.page.reload();
+  await appReady(s.page);
+  await s.page.waitForFunction(() => window.dataLayer.filter((a) => a[0] === 'consent').length === 2);
+  assert.deepEqual(await consentCalls(), [
+    ['default', { analytics_storage: 'denied', wait_for_update: 500 }],
+    ['update', { analytics_storage: 'granted' }],
+  ], 'a returning visitor: the stored choice right after the default');
+  s.assertNoErrors();
+});
+
+test('each choice POSTs its receipt to log.endpoint as text/plain, once', T, async () => {
+  const s = await env.newPage();
+  await s.page.goto(env.server.url('/'));
+  await appReady(s.page);
+  const w = widget(s.page);
+  await w.acceptAll.click();
+  await w.banner.waitFor({ state: 'detached' });
+  const waitFor = async (n) => {
+    for (let i = 0; i < 100 && receipts.length < n; i++) await sleep(50);
+    assert.equal(receipts.length, n);
+  };
+  await waitFor(1);
+  const record = await storedConsent(s.page);
+  const [post] = receipts;
+  assert.equal(post.method, 'POST');
+  assert.match(post.type, /^text\/plain/, 'a simple request: no CORS preflight');
+  assert.deepEqual(post.body, { ...record, policyUrl: '/about', site: env.server.origin }, 'the record, plus policy and site');
+
+  await s.page.locator('[data-settings]').click();
+  await w.prefsRejectAll.click();
+  await w.preferences.waitFor({ state: 'detached' });
+  await waitFor(2);
+  assert.equal(receipts[1].body.method, 'reject-all');
+  await s.page.reload();
+  await appReady(s.page);
+  await sleep(500);
+  assert.equal(receipts.length, 2, 'a page load sends nothing again');
   s.assertNoErrors();
 });

@@ -183,12 +183,12 @@ pub fn download_receipt(receipt: &JsValue) {
 /// A listener on `document` for as long as this value lives (a component's effect holds it).
 pub struct DocumentListener {
     name: &'static str,
-    listener: Closure<dyn Fn()>,
+    listener: Closure<dyn Fn(web_sys::Event)>,
 }
 
 impl DocumentListener {
-    pub fn new(name: &'static str, f: impl Fn() + 'static) -> DocumentListener {
-        let listener = Closure::<dyn Fn()>::new(f);
+    pub fn new(name: &'static str, f: impl Fn(web_sys::Event) + 'static) -> DocumentListener {
+        let listener = Closure::<dyn Fn(web_sys::Event)>::new(f);
         if let Ok(document) = document() {
             let _ =
                 document.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());

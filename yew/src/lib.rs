@@ -5,7 +5,8 @@
 //!
 //! - in a Yew app (feature `in-process`, the default): [`OptinProvider`] runs the core inside the
 //!   app's own wasm; [`use_consent`] reads and changes the choice, [`Gated`] renders children only
-//!   while granted, and [`Banner`] shows the banner and the preferences panel;
+//!   while granted, [`Banner`] shows the banner and [`Preferences`] the preferences panel (both
+//!   read one UI state, which the provider holds);
 //! - in the standalone widget (`optin-ui`, this crate without `in-process`): the same
 //!   [`ConsentUi`] mounted in a shadow root, connected to the core through `window.optin`.
 //!
@@ -28,7 +29,11 @@ mod gated;
 #[cfg(feature = "in-process")]
 mod in_process;
 #[cfg(feature = "in-process")]
+mod langs;
+#[cfg(feature = "in-process")]
 mod provider;
+#[cfg(feature = "in-process")]
+mod signals;
 
 pub use connector::{send, Command, Connector};
 pub use model::use_shipped_texts;
@@ -39,7 +44,10 @@ pub use gated::{Gated, GatedProps};
 #[cfg(feature = "in-process")]
 pub use in_process::InProcess;
 #[cfg(feature = "in-process")]
-pub use provider::{use_consent, Banner, BannerProps, Consent, OptinProvider, OptinProviderProps};
+pub use provider::{
+    use_consent, Banner, BannerProps, Consent, OptinProvider, OptinProviderProps, Preferences,
+    PreferencesProps,
+};
 
 /// The widget's stylesheet (`styles/optin.css`, minified by `build.rs`): adopted by the shadow
 /// root [`Banner`] renders into, or for an app that renders the UI in its own tree to include.

@@ -1,5 +1,5 @@
-//! The preferences panel: a modal dialog with one switch per category, its services and their
-//! cookies, and Save / Accept all / Reject all.
+//! The preferences panel: a modal dialog (or, in a Yew app, a section of a settings page) with
+//! one switch per category, its services and their cookies, and Save / Accept all / Reject all.
 //!
 //! Nothing is pre-ticked (CJEU C-673/17 Planet49): switches start from the visitor's current
 //! grants, which are all off before a first choice. Required categories show on and locked.
@@ -29,16 +29,20 @@ pub struct PreferencesProps {
     pub on_close: Callback<()>,
     /// A choice is stored: the visitor can download its receipt (right of access).
     pub has_record: bool,
+    /// A modal dialog (focus moved in and trapped, Escape and × close it); `false`: a section in
+    /// the page, always open, with none of that.
+    pub modal: bool,
 }
 
 /// `C` is where the receipt the visitor may download comes from.
 #[function_component(Preferences)]
 pub fn preferences<C: Connector>(props: &PreferencesProps) -> Html {
     let dialog = use_node_ref();
+    let modal = props.modal;
     {
         let dialog = dialog.clone();
         use_effect_with((), move |_| {
-            if let Some(el) = dialog.cast::<web_sys::Element>() {
+            if let (true, Some(el)) = (modal, dialog.cast::<web_sys::Element>()) {
                 dom::focus(&el);
             }
         });
@@ -47,6 +51,7 @@ pub fn preferences<C: Connector>(props: &PreferencesProps) -> Html {
         let dialog = dialog.clone();
         let on_close = props.on_close.clone();
         Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            _ if !modal => {}
             "Escape" => {
                 e.prevent_default();
                 on_close.emit(());
@@ -60,35 +65,41 @@ pub fn preferences<C: Connector>(props: &PreferencesProps) -> Html {
         })
     };
     let texts = &props.model.texts;
-    html! {
-        <div class="overlay">
-            <div class="dialog" role="dialog" aria-modal="true" data-optin="preferences"
-                lang={props.model.lang.clone()} dir={props.model.dir} tabindex="-1" ref={dialog} {onkeydown}
-                aria-labelledby="optin-prefs-title" aria-describedby="optin-prefs-text">
-                <div class="dialog-head">
-                    <h2 id="optin-prefs-title" class="title">{ &texts.preferences_title }</h2>
+    let panel = html! {
+        <div class="dialog" role={modal.then_some("dialog")} aria-modal={modal.then_some("true")}
+            data-optin="preferences" lang={props.model.lang.clone()} dir={props.model.dir}
+            tabindex={modal.then_some("-1")} ref={dialog} {onkeydown}
+            aria-labelledby="optin-prefs-title" aria-describedby="optin-prefs-text">
+            <div class="dialog-head">
+                <h2 id="optin-prefs-title" class="title">{ &texts.preferences_title }</h2>
+                if modal {
                     <button type="button" class="close" data-optin="close" aria-label={texts.close.clone()}
                         onclick={props.on_close.reform(|_: MouseEvent| ())}>{ "×" }</button>
-                </div>
-                <p id="optin-prefs-text" class="text">{ rich_text(&texts.preferences_description) }</p>
-                <ul class="categories">
-                    { for props.model.categories.iter().map(|c| category(props, c)) }
-                </ul>
-                <div class="actions">
-                    { choice_button("save", &texts.save, &props.on_save) }
-                    { choice_button("accept-all", &texts.accept_all, &props.on_accept_all) }
-                    { choice_button("reject-all", &texts.reject_all, &props.on_reject_all) }
-                </div>
-                if props.has_record {
-                    <p class="download">
-                        <button type="button" class="link" data-optin="download-record"
-                            onclick={Callback::from(|_: MouseEvent| dom::download_receipt(&C::receipt()))}>
-                            { &texts.download_record }
-                        </button>
-                    </p>
                 }
             </div>
+            <p id="optin-prefs-text" class="text">{ rich_text(&texts.preferences_description) }</p>
+            <ul class="categories">
+                { for props.model.categories.iter().map(|c| category(props, c)) }
+            </ul>
+            <div class="actions">
+                { choice_button("save", &texts.save, &props.on_save) }
+                { choice_button("accept-all", &texts.accept_all, &props.on_accept_all) }
+                { choice_button("reject-all", &texts.reject_all, &props.on_reject_all) }
+            </div>
+            if props.has_record {
+                <p class="download">
+                    <button type="button" class="link" data-optin="download-record"
+                        onclick={Callback::from(|_: MouseEvent| dom::download_receipt(&C::receipt()))}>
+                        { &texts.download_record }
+                    </button>
+                </p>
+            }
         </div>
+    };
+    if modal {
+        html! { <div class="overlay">{ panel }</div> }
+    } else {
+        panel
     }
 }
 

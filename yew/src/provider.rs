@@ -1,8 +1,10 @@
-//! Consent inside a Yew app: [`OptinProvider`] starts optin-core in the app's own wasm and
-//! provides a [`Consent`] handle by context; [`use_consent`] reads it (and re-renders its
-//! component after every change of choice, also one made in another tab); [`Banner`] shows the
-//! banner and the preferences panel.
+//! Consent inside a Yew app: [`OptinProvider`] starts optin-core in the app's own wasm, owns the
+//! UI's state (one reducer, shared by context) and provides a [`Consent`] handle; [`use_consent`]
+//! reads it (and re-renders its component after every change of choice, also one made in another
+//! tab); [`Banner`] and [`Preferences`] render the banner and the panel wherever the app places
+//! them. The provider also does what the loader does on a standalone page (`signals.rs`).
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use optin_core::api;
@@ -11,8 +13,10 @@ use yew::prelude::*;
 use crate::connector::{send, Command, Connector};
 use crate::dom;
 use crate::in_process::{report, InProcess};
-use crate::model::use_shipped_texts;
-use crate::ui::ConsentUi;
+use crate::model::{use_shipped_texts, Model};
+use crate::state::{Action, View};
+use crate::ui::{banner_view, panel_view, use_ui, Ui};
+use crate::{langs, signals};
 
 #[derive(Properties, PartialEq)]
 pub struct OptinProviderProps {
@@ -20,8 +24,9 @@ pub struct OptinProviderProps {
     /// and errors (in the console). `None`: the built-in config.
     #[prop_or_default]
     pub config: Option<AttrValue>,
-    /// The built-in texts of the visitor's language when it is not English: the content of the
-    /// widget's `lang/<code>.json` (the config's own `texts` come first, as in the widget).
+    /// The built-in texts of the visitor's language when it is not English, in the format of the
+    /// widget's `lang/<code>.json` (the config's own `texts` come first, as in the widget). Not
+    /// needed for a language whose feature is on (`lang-de`, …): those are compiled in.
     #[prop_or_default]
     pub texts: Option<AttrValue>,
     #[prop_or_default]
@@ -58,8 +63,8 @@ impl Consent {
     }
 
     /// The language the banner and panel show (the config's `lang`, else `<html lang>`, else the
-    /// browser's languages, else `en`): with a language other than English, pass the content of
-    /// the widget's `lang/<code>.json` as the provider's `texts` for its built-in texts.
+    /// browser's languages, else `en`). Its built-in texts come with its cargo feature
+    /// (`lang-de`, …); without it, pass them as the provider's `texts`, or English shows.
     pub fn language(&self) -> Option<String> {
         self.started.then(api::lang).flatten()
     }
@@ -129,36 +134,75 @@ impl Reducible for Changes {
     }
 }
 
+/// What `<Banner/>` and `<Preferences/>` share through the provider.
+#[derive(Clone)]
+struct UiContext {
+    ui: Ui,
+    /// What the views show; `None` until the core started.
+    model: Option<Rc<Model>>,
+    /// How many `<Preferences/>` dialogs are mounted: with none, `<Banner/>` shows the panel
+    /// itself, so that its Preferences button always opens one.
+    dialogs: Rc<Cell<u32>>,
+}
+
+impl PartialEq for UiContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.ui == other.ui && self.model == other.model
+    }
+}
+
 #[function_component(OptinProvider)]
 pub fn optin_provider(props: &OptinProviderProps) -> Html {
     // Started during the first render, so that children rendering for the first time already
     // get a returning visitor's grants (an analytics hook fires at once, `<Gated>` shows).
     let started = use_memo(props.config.clone(), |config| start(config.as_deref()));
-    use_memo(props.texts.clone(), |texts| {
-        if let Some(texts) = texts {
+    let model = use_memo((*started, props.texts.clone()), |(started, texts)| {
+        if !*started {
+            return None;
+        }
+        let lang = api::lang().unwrap_or_default();
+        if let Some(texts) = texts.as_deref().or_else(|| langs::embedded(&lang)) {
             use_shipped_texts(texts);
         }
+        Model::load::<InProcess>().map(Rc::new)
     });
+    let ui = use_ui::<InProcess>(*started);
+    let dialogs = use_memo((), |_| Cell::new(0));
     let changes = use_reducer(Changes::default);
     {
         let dispatcher = changes.dispatcher();
+        let started = *started;
         use_effect_with((), move |_| {
+            let sent = RefCell::new(None);
             // Whoever made the choice (our buttons, use_consent, another tab, the page's code),
-            // the core announces it with this event.
-            let listener = dom::DocumentListener::new("optin:change", move || {
+            // the core announces it with this event; what follows each one follows it here.
+            let changed = dom::DocumentListener::new("optin:change", move |_| {
                 send(Command::Chosen);
                 dispatcher.dispatch(());
+                signals::consent_mode_update();
+                signals::log_receipt(&sent);
             });
-            move || drop(listener)
+            let controls = dom::DocumentListener::new("click", |e| signals::open_from_page(&e));
+            if started {
+                signals::ready();
+            }
+            move || drop((changed, controls))
         });
     }
     let consent = Consent {
         version: changes.0,
         started: *started,
     };
+    let context = UiContext {
+        ui,
+        model: (*model).clone(),
+        dialogs,
+    };
     html! {
         <ContextProvider<Consent> context={consent}>
-            { props.children.clone() }
+            <ContextProvider<UiContext> {context}>
+                { props.children.clone() }
+            </ContextProvider<UiContext>>
         </ContextProvider<Consent>>
     }
 }
@@ -168,6 +212,7 @@ pub fn optin_provider(props: &OptinProviderProps) -> Html {
 fn start(config: Option<&str>) -> bool {
     match api::start(config.map(str::to_owned)) {
         Ok(ask) => {
+            signals::consent_mode_start();
             if ask {
                 send(Command::Banner);
             }
@@ -189,19 +234,100 @@ pub struct BannerProps {
     pub shadow: bool,
 }
 
-/// The banner when the visitor must choose, the preferences panel when opened
-/// ([`Consent::show_preferences`]), nothing otherwise: the standalone widget's UI, in-process.
+/// The banner while the visitor must choose, nothing otherwise: the standalone widget's banner,
+/// in-process. Its Preferences button opens the panel: the app's [`Preferences`] dialog if one is
+/// mounted, else one shown here; closing a panel opened from the banner goes back to it.
 #[function_component(Banner)]
 pub fn banner(props: &BannerProps) -> Html {
-    if props.shadow {
-        html! { <ShadowHost><ConsentUi<InProcess> /></ShadowHost> }
+    let Some(UiContext { ui, model, dialogs }) = use_context::<UiContext>() else {
+        return html! {};
+    };
+    let Some(model) = model else {
+        return html! {};
+    };
+    let content = match ui.state.view {
+        View::Banner => banner_view::<InProcess>(&ui, &model),
+        View::Preferences if dialogs.get() == 0 => panel_view::<InProcess>(&ui, &model, true),
+        _ => html! {},
+    };
+    place(props.shadow, &model, content)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PreferencesProps {
+    /// As for [`Banner`]: a shadow root of its own (the default), or the app's tree.
+    #[prop_or(true)]
+    pub shadow: bool,
+    /// Always shown, as a section of the page (a settings route), starting from the choice in
+    /// force and following it; not a dialog. By default the panel is the modal dialog, shown
+    /// while opened ([`Consent::show_preferences`], the banner, `[data-optin-open]`).
+    #[prop_or_default]
+    pub inline: bool,
+}
+
+/// The preferences panel: the dialog (the default), or `inline` a part of the page.
+#[function_component(Preferences)]
+pub fn preferences(props: &PreferencesProps) -> Html {
+    let context = use_context::<UiContext>();
+    let version = use_consent().version;
+    let inline = props.inline;
+    {
+        // A mounted dialog takes the panel over from `<Banner/>`.
+        let dialogs = context.as_ref().map(|c| c.dialogs.clone());
+        use_effect_with((), move |_| {
+            let dialogs = dialogs.filter(|_| !inline);
+            if let Some(d) = &dialogs {
+                d.set(d.get() + 1);
+            }
+            move || {
+                if let Some(d) = dialogs {
+                    d.set(d.get() - 1);
+                }
+            }
+        });
+    }
+    {
+        // Inline, the switches start from the choice in force, and again after each change.
+        let dispatcher = context.as_ref().map(|c| c.ui.state.dispatcher());
+        use_effect_with(version, move |_| {
+            if let (true, Some(dispatcher)) = (inline, dispatcher) {
+                let (choices, _) = InProcess::choices().unwrap_or_default();
+                dispatcher.dispatch(Action::Load(choices));
+            }
+        });
+    }
+    let Some(UiContext {
+        ui,
+        model: Some(model),
+        ..
+    }) = context
+    else {
+        return html! {};
+    };
+    let content = if inline {
+        panel_view::<InProcess>(&ui, &model, false)
+    } else if ui.state.view == View::Preferences {
+        panel_view::<InProcess>(&ui, &model, true)
     } else {
-        html! { <div class="optin"><ConsentUi<InProcess> /></div> }
+        html! {}
+    };
+    place(props.shadow, &model, content)
+}
+
+/// `content` in a shadow root of its own, or in the app's tree in a `.optin` element (the
+/// stylesheet's root).
+fn place(shadow: bool, model: &Model, content: Html) -> Html {
+    if shadow {
+        html! { <ShadowHost theme={model.theme.clone()}>{ content }</ShadowHost> }
+    } else {
+        html! { <div class="optin">{ content }</div> }
     }
 }
 
 #[derive(Properties, PartialEq)]
 struct ShadowHostProps {
+    /// The config's colour theme, as the stylesheet reads it from the host (`data-theme`).
+    theme: AttrValue,
     children: Html,
 }
 
@@ -227,5 +353,5 @@ fn shadow_host(props: &ShadowHostProps) -> Html {
     let contents = (*root)
         .clone()
         .map(|inner| create_portal(props.children.clone(), inner));
-    html! { <optin-widget ref={host}>{ for contents }</optin-widget> }
+    html! { <optin-widget ref={host} data-theme={props.theme.clone()}>{ for contents }</optin-widget> }
 }

@@ -22,6 +22,9 @@ pub enum Action {
     ShowBanner,
     /// Open the panel, starting from the current grants.
     OpenPreferences(Access),
+    /// The switches start from these grants, whatever shows (a panel that is always open, on a
+    /// settings page of a Yew app, after each change of choice).
+    Load(Access),
     /// Switch a category, and with it all its services.
     Toggle(String),
     /// Switch one service; its category is on exactly when all its services are.
@@ -65,6 +68,7 @@ impl Reducible for UiState {
                 next.choices = choices;
                 next.view = View::Preferences;
             }
+            Action::Load(choices) => next.choices = choices,
             Action::Toggle(id) => {
                 let c = &mut next.choices;
                 if let Some((_, on)) = c.categories.iter_mut().find(|(k, _)| *k == id) {
@@ -199,6 +203,20 @@ mod tests {
         let off = reduce(both, vec![Action::Toggle("s".into())]);
         assert!(off.accepted().is_empty());
         assert_eq!(off.choices.service("s", "x"), Some(false));
+    }
+
+    #[test]
+    fn load_sets_the_switches_and_shows_nothing() {
+        let s = reduce(
+            UiState::default(),
+            vec![
+                Action::Load(grants(&[("a", true)])),
+                Action::Toggle("a".into()),
+            ],
+        );
+        assert_eq!(s.view, View::Hidden);
+        assert!(s.accepted().is_empty());
+        assert_eq!(s.choices.categories.len(), 1);
     }
 
     #[test]

@@ -1,14 +1,19 @@
 //! optin-yew in a real browser (`wasm-pack test --headless --chrome` in yew/): the provider with
 //! the core in-process, the hook's re-render on a change (also from another tab), `<Gated>`
-//! before and after a grant and after a withdrawal, the banner's buttons, and the record in
-//! localStorage in the standalone widget's format, both ways. Each test clears the storage,
-//! mounts its own app in a host of its own, and unmounts it when done.
+//! before and after a grant and after a withdrawal, the banner's buttons, `<Banner/>` and
+//! `<Preferences/>` placed apart over one state (and the panel inline), the record in
+//! localStorage in the standalone widget's format, both ways, and what the provider does for
+//! the page: `[data-optin-open]`, the visitor's language (German compiled in: the dev-dependency
+//! turns `lang-de` on), Consent Mode through the page's `gtag`, the receipt to `log.endpoint`,
+//! `optin:ready`. Each test clears the storage, mounts its own app in a host of its own, and
+//! unmounts it when done.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
 
+use optin_core::receipt::Receipt;
 use optin_core::record::Record;
-use optin_yew::{use_consent, Banner, Consent, Gated, OptinProvider};
+use optin_yew::{use_consent, Banner, Consent, Gated, OptinProvider, Preferences};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -348,4 +353,342 @@ async fn the_banner_renders_in_the_apps_tree_without_a_shadow_root() {
     app.destroy();
     host.remove();
     storage().clear().unwrap();
+}
+
+/// Mounts `F` in a host of its own on a first visit; `destroy` unmounts it and clears storage.
+struct Other<F: BaseComponent<Properties = ()>> {
+    host: Element,
+    app: Option<yew::AppHandle<F>>,
+}
+
+impl<F: BaseComponent<Properties = ()>> Other<F> {
+    async fn new() -> Self {
+        storage().clear().unwrap();
+        RENDERS.with(|r| r.borrow_mut().clear());
+        let host = document().create_element("div").unwrap();
+        document().body().unwrap().append_child(&host).unwrap();
+        let app = yew::Renderer::<F>::with_root(host.clone()).render();
+        sleep(100).await;
+        Other {
+            host,
+            app: Some(app),
+        }
+    }
+
+    /// `selector` inside the `n`th `<optin-widget>` shadow root of this app.
+    fn in_widget(&self, n: u32, selector: &str) -> Option<Element> {
+        let hosts = self.host.query_selector_all("optin-widget").unwrap();
+        let widget = hosts.item(n)?.unchecked_into::<Element>();
+        widget.shadow_root()?.query_selector(selector).unwrap()
+    }
+
+    fn click(&self, n: u32, selector: &str) {
+        self.in_widget(n, selector)
+            .unwrap_or_else(|| panic!("{selector} not rendered in widget {n}"))
+            .unchecked_into::<HtmlElement>()
+            .click();
+    }
+}
+
+impl<F: BaseComponent<Properties = ()>> Drop for Other<F> {
+    fn drop(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+        self.host.remove();
+        storage().clear().unwrap();
+    }
+}
+
+const BANNER: &str = "[data-optin=\"banner\"]";
+const PANEL: &str = "[data-optin=\"preferences\"]";
+
+/// `<Banner/>` and `<Preferences/>` apart (each in a shadow root of its own) share one state: the
+/// banner's Preferences button opens the panel where `<Preferences/>` is, and closing it goes
+/// back to the banner, as in the standalone widget.
+#[wasm_bindgen_test]
+async fn banner_and_preferences_apart_share_one_state() {
+    #[function_component(Apart)]
+    fn apart() -> Html {
+        html! {
+            <OptinProvider config={CONFIG}>
+                <Probe />
+                <Banner />
+                <main><Preferences /></main>
+            </OptinProvider>
+        }
+    }
+    let app = Other::<Apart>::new().await;
+    assert!(
+        app.in_widget(0, BANNER).is_some(),
+        "the banner in the first"
+    );
+    assert!(app.in_widget(1, PANEL).is_none(), "no panel yet");
+    app.click(0, "[data-optin=\"preferences-open\"]");
+    sleep(50).await;
+    assert!(app.in_widget(0, BANNER).is_none(), "one view at a time");
+    assert!(
+        app.in_widget(0, PANEL).is_none(),
+        "the banner leaves the panel to <Preferences/>"
+    );
+    let panel = app
+        .in_widget(1, PANEL)
+        .expect("the panel where <Preferences/> is");
+    assert_eq!(panel.get_attribute("role").as_deref(), Some("dialog"));
+    app.click(1, "[data-optin=\"close\"]");
+    sleep(50).await;
+    assert!(app.in_widget(1, PANEL).is_none());
+    assert!(
+        app.in_widget(0, BANNER).is_some(),
+        "a panel opened from the banner closes back to it"
+    );
+    app.click(0, "[data-optin=\"preferences-open\"]");
+    sleep(50).await;
+    app.click(1, "input[data-optin-category=\"social\"]");
+    sleep(20).await;
+    app.click(1, "[data-optin=\"save\"]");
+    sleep(50).await;
+    assert!(app.in_widget(0, BANNER).is_none() && app.in_widget(1, PANEL).is_none());
+    assert!(handle().granted("social") && !handle().granted("analytics"));
+}
+
+/// `<Preferences inline/>`: a part of the page (a settings route), shown without being opened,
+/// not a dialog, its switches following the choice in force, its Save recording.
+#[wasm_bindgen_test]
+async fn the_panel_inline_is_part_of_the_page_and_follows_the_choice() {
+    #[function_component(Settings)]
+    fn settings() -> Html {
+        html! {
+            <OptinProvider config={CONFIG}>
+                <Probe />
+                <Preferences inline=true shadow={false} />
+            </OptinProvider>
+        }
+    }
+    let app = Other::<Settings>::new().await;
+    let panel = app
+        .host
+        .query_selector(".optin [data-optin=\"preferences\"]")
+        .unwrap()
+        .expect("shown without being opened, in the app's tree");
+    assert_eq!(panel.get_attribute("role"), None, "not a dialog");
+    assert!(panel
+        .query_selector("[data-optin=\"close\"]")
+        .unwrap()
+        .is_none());
+    let analytics = || {
+        app.host
+            .query_selector("input[data-optin-category=\"analytics\"]")
+            .unwrap()
+            .unwrap()
+            .unchecked_into::<web_sys::HtmlInputElement>()
+    };
+    assert!(!analytics().checked());
+    handle().accept(&["analytics"]);
+    sleep(50).await;
+    assert!(
+        analytics().checked(),
+        "the switches follow a choice made elsewhere"
+    );
+    analytics().click();
+    sleep(20).await;
+    app.host
+        .query_selector("[data-optin=\"save\"]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<HtmlElement>()
+        .click();
+    sleep(50).await;
+    assert!(!handle().granted("analytics"), "its Save records");
+    assert!(
+        app.host.query_selector(PANEL).unwrap().is_some(),
+        "and it stays"
+    );
+}
+
+/// A `[data-optin-open]` element anywhere in the page opens the panel through the provider's one
+/// listener on `document`, which goes with the provider.
+#[wasm_bindgen_test]
+async fn data_optin_open_opens_the_panel_while_the_provider_is_mounted() {
+    let link = document().create_element("a").unwrap();
+    link.set_attribute("href", "#nowhere").unwrap();
+    link.set_attribute("data-optin-open", "").unwrap();
+    link.set_inner_html("<span>Privacy choices</span>");
+    document().body().unwrap().append_child(&link).unwrap();
+    let click_inside = || {
+        link.first_element_child()
+            .unwrap()
+            .unchecked_into::<HtmlElement>()
+            .click()
+    };
+    {
+        let app = Mounted::new(None).await;
+        handle().reject_all();
+        sleep(50).await;
+        click_inside();
+        sleep(50).await;
+        assert!(
+            app.in_shadow(PANEL).is_some(),
+            "a click inside the link opens the panel"
+        );
+        assert_ne!(
+            web_sys::window().unwrap().location().hash().unwrap(),
+            "#nowhere",
+            "and does not follow it"
+        );
+    }
+    // Unmounted: the listener is gone, so nothing waits in the inbox for the next app.
+    click_inside();
+    let app = Mounted::new(None).await;
+    assert!(app.in_shadow(PANEL).is_none(), "no stale panel");
+    assert!(app.in_shadow(BANNER).is_some());
+    link.remove();
+}
+
+/// A German visitor (`<html lang="de">`) sees the built-in German texts, compiled in.
+#[wasm_bindgen_test]
+async fn a_german_visitor_sees_german_texts() {
+    let root = document().document_element().unwrap();
+    let before = root.get_attribute("lang");
+    root.set_attribute("lang", "de").unwrap();
+    let app = Mounted::new(None).await;
+    assert_eq!(handle().language().as_deref(), Some("de"));
+    let title = app
+        .in_shadow("#optin-banner-title")
+        .expect("banner")
+        .text_content();
+    assert_eq!(title.as_deref(), Some("Wir verwenden Cookies"));
+    drop(app);
+    match before {
+        Some(lang) => root.set_attribute("lang", &lang).unwrap(),
+        None => root.remove_attribute("lang").unwrap(),
+    }
+}
+
+/// Installs a page global `name` made by `body` (test stubs of what a page or browser defines).
+fn stub(name: &str, body: &str) {
+    let f = js_sys::Function::new_with_args("", body);
+    js_sys::Reflect::set(&js_sys::global(), &name.into(), &f).unwrap();
+}
+
+fn forget_global(name: &str) {
+    let global: js_sys::Object = js_sys::global().unchecked_into();
+    js_sys::Reflect::delete_property(&global, &name.into()).unwrap();
+}
+
+fn global(name: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(&js_sys::global(), &name.into()).unwrap()
+}
+
+const SIGNALS_CONFIG: &str = r#"{
+  "reloadOnWithdraw": false,
+  "googleConsentMode": { "analytics_storage": "analytics", "ad_storage": "social" },
+  "log": { "endpoint": "/consent-log" },
+  "categories": [
+    { "id": "necessary", "required": true },
+    { "id": "analytics" },
+    { "id": "social" }
+  ]
+}"#;
+
+#[function_component(SignalsApp)]
+fn signals_app() -> Html {
+    html! { <OptinProvider config={SIGNALS_CONFIG}><Probe /><Banner /></OptinProvider> }
+}
+
+/// Consent Mode through the page's `gtag`: the default at the start, an update with the core's
+/// values after each choice; and the `optin:ready` event once started.
+#[wasm_bindgen_test]
+async fn consent_mode_goes_through_the_pages_gtag_and_ready_is_announced() {
+    stub(
+        "gtag",
+        "window.gtagCalls.push(JSON.stringify(Array.from(arguments)))",
+    );
+    stub(
+        "onReady",
+        "window.readyCount = (window.readyCount || 0) + 1",
+    );
+    js_sys::Reflect::set(
+        &js_sys::global(),
+        &"gtagCalls".into(),
+        &js_sys::Array::new(),
+    )
+    .unwrap();
+    document()
+        .add_event_listener_with_callback("optin:ready", global("onReady").unchecked_ref())
+        .unwrap();
+    let calls = || -> Vec<String> {
+        js_sys::Array::from(&global("gtagCalls"))
+            .iter()
+            .map(|v| v.as_string().unwrap())
+            .collect()
+    };
+    let app = Other::<SignalsApp>::new().await;
+    assert_eq!(global("readyCount").as_f64(), Some(1.0), "optin:ready once");
+    assert_eq!(
+        calls(),
+        [
+            r#"["consent","default",{"analytics_storage":"denied","ad_storage":"denied","wait_for_update":500}]"#
+        ]
+    );
+    handle().accept(&["analytics"]);
+    sleep(50).await;
+    assert_eq!(
+        calls()[1..],
+        [r#"["consent","update",{"analytics_storage":"granted","ad_storage":"denied"}]"#]
+    );
+    drop(app);
+    document()
+        .remove_event_listener_with_callback("optin:ready", global("onReady").unchecked_ref())
+        .unwrap();
+    for name in ["gtag", "gtagCalls", "onReady", "readyCount"] {
+        forget_global(name);
+    }
+}
+
+/// Each choice's receipt (the core's, `Receipt::parse` accepts it) is POSTed once to
+/// `log.endpoint` with a keepalive fetch.
+#[wasm_bindgen_test]
+async fn each_choice_posts_its_receipt_to_the_consent_log() {
+    let real_fetch = global("fetch");
+    stub(
+        "fetch",
+        "window.posts.push({ url: arguments[0], init: arguments[1] }); \
+         return Promise.resolve({ status: 201 });",
+    );
+    js_sys::Reflect::set(&js_sys::global(), &"posts".into(), &js_sys::Array::new()).unwrap();
+    let posts = || js_sys::Array::from(&global("posts"));
+    let field = |post: &wasm_bindgen::JsValue, path: &[&str]| {
+        path.iter().fold(post.clone(), |v, k| {
+            js_sys::Reflect::get(&v, &(*k).into()).unwrap()
+        })
+    };
+    let app = Other::<SignalsApp>::new().await;
+    assert_eq!(posts().length(), 0, "nothing before a choice");
+    handle().accept(&["social"]);
+    sleep(50).await;
+    assert_eq!(posts().length(), 1);
+    let post = posts().get(0);
+    assert_eq!(
+        field(&post, &["url"]).as_string().as_deref(),
+        Some("/consent-log")
+    );
+    assert_eq!(
+        field(&post, &["init", "method"]).as_string().as_deref(),
+        Some("POST")
+    );
+    assert_eq!(field(&post, &["init", "keepalive"]).as_bool(), Some(true));
+    let body = field(&post, &["init", "body"]).as_string().unwrap();
+    let receipt = Receipt::parse(&body).expect("a receipt the consent log accepts");
+    assert_eq!(Some(receipt.record.to_json()), handle().record_json());
+    assert_eq!(
+        receipt.site,
+        web_sys::window().unwrap().location().origin().unwrap()
+    );
+    handle().reject_all();
+    sleep(50).await;
+    assert_eq!(posts().length(), 2, "one per choice");
+    drop(app);
+    js_sys::Reflect::set(&js_sys::global(), &"fetch".into(), &real_fetch).unwrap();
+    forget_global("posts");
 }

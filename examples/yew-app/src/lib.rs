@@ -1,8 +1,10 @@
-//! optin-yew's example app: a router with three pages, consent by optin-yew in the app's own
+//! optin-yew's example app: a router with four pages, consent by optin-yew in the app's own
 //! wasm. `use_page_views` is an analytics hook that records a page view only while analytics is
-//! granted; the video page holds a `<Gated>` embed; the footer's "Cookie settings" opens the
-//! panel. Built without the `optin` feature, it is the same app with no consent management
-//! (its size is the baseline of optin's marginal cost; see README "In a Yew app").
+//! granted; the video page holds a `<Gated>` embed; the settings page shows the preferences
+//! panel inline; the footer's "Cookie settings" button (through `use_consent`) and its "Privacy
+//! choices" link (plain `data-optin-open` markup) open the panel as a dialog. Built without the
+//! `optin` feature, it is the same app with no consent management (its size is the baseline of
+//! optin's marginal cost; see README "In a Yew app").
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -10,7 +12,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 #[cfg(feature = "optin")]
-use optin_yew::{use_consent, Banner, Gated, OptinProvider};
+use optin_yew::{use_consent, Banner, Gated, OptinProvider, Preferences};
 
 /// The same config document the standalone widget reads (see README "Config").
 #[cfg(feature = "optin")]
@@ -24,6 +26,8 @@ enum Route {
     Video,
     #[at("/about")]
     About,
+    #[at("/settings")]
+    Settings,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -40,7 +44,9 @@ fn app() -> Html {
     let site = html! {
         <OptinProvider config={CONFIG}>
             { site }
+            // The banner, and the panel as a dialog wherever it is opened from.
             <Banner />
+            <Preferences />
         </OptinProvider>
     };
     site
@@ -55,6 +61,7 @@ fn layout() -> Html {
                 <Link<Route> to={Route::Home}>{ "Home" }</Link<Route>>
                 <Link<Route> to={Route::Video}>{ "Video" }</Link<Route>>
                 <Link<Route> to={Route::About}>{ "About" }</Link<Route>>
+                <Link<Route> to={Route::Settings}>{ "Settings" }</Link<Route>>
             </nav>
             <main><Switch<Route> render={page} /></main>
             <footer><SettingsLink /></footer>
@@ -67,6 +74,7 @@ fn page(route: Route) -> Html {
         Route::Home => html! { <h1>{ "Home" }</h1> },
         Route::Video => html! { <><h1>{ "Video" }</h1><VideoEmbed /></> },
         Route::About => html! { <h1>{ "About" }</h1> },
+        Route::Settings => html! { <><h1>{ "Settings" }</h1><CookieSettings /></> },
         Route::NotFound => html! { <h1>{ "Not found" }</h1> },
     }
 }
@@ -122,14 +130,30 @@ fn video_embed() -> Html {
     player
 }
 
-/// The footer link that opens the preferences panel (the right to change one's mind).
+/// The settings page's consent part: the preferences panel as a section of the page.
+#[function_component(CookieSettings)]
+fn cookie_settings() -> Html {
+    #[cfg(feature = "optin")]
+    html! { <Preferences inline=true /> }
+    #[cfg(not(feature = "optin"))]
+    html! {}
+}
+
+/// The footer's ways to the preferences panel (the right to change one's mind): a button that
+/// asks through the hook, and a link with `data-optin-open` that the provider's one listener on
+/// `document` serves (as optin.js does on a standalone page).
 #[function_component(SettingsLink)]
 fn settings_link() -> Html {
     #[cfg(feature = "optin")]
     {
         let consent = use_consent();
         let open = Callback::from(move |_: MouseEvent| consent.show_preferences());
-        html! { <button type="button" class="link" data-settings="" onclick={open}>{ "Cookie settings" }</button> }
+        html! {
+            <>
+                <button type="button" class="link" data-settings="" onclick={open}>{ "Cookie settings" }</button>
+                <a href="/about" data-optin-open="">{ "Privacy choices" }</a>
+            </>
+        }
     }
     #[cfg(not(feature = "optin"))]
     html! {}
