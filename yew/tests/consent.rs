@@ -442,6 +442,24 @@ async fn banner_and_preferences_apart_share_one_state() {
         app.in_widget(0, BANNER).is_some(),
         "a panel opened from the banner closes back to it"
     );
+    // Focus as a keyboard user left it: on the (re-rendered) banner's Preferences button.
+    let open = app
+        .in_widget(0, "[data-optin=\"preferences-open\"]")
+        .unwrap();
+    open.unchecked_ref::<HtmlElement>().focus().unwrap();
+    app.click(0, "[data-optin=\"preferences-open\"]");
+    sleep(50).await;
+    app.click(1, "[data-optin=\"close\"]");
+    sleep(50).await;
+    let widget = app.host.query_selector("optin-widget").unwrap().unwrap();
+    let focused = widget.shadow_root().unwrap().active_element();
+    assert_eq!(
+        focused
+            .and_then(|f| f.get_attribute("data-optin"))
+            .as_deref(),
+        Some("preferences-open"),
+        "focus back on the banner's Preferences button"
+    );
     app.click(0, "[data-optin=\"preferences-open\"]");
     sleep(50).await;
     app.click(1, "input[data-optin-category=\"social\"]");
