@@ -146,8 +146,13 @@ struct UiContext {
 }
 
 impl PartialEq for UiContext {
+    /// The model is built once per start: the same one is the same `Rc` (no deep comparison).
     fn eq(&self, other: &Self) -> bool {
-        self.ui == other.ui && self.model == other.model
+        let same_model = match (&self.model, &other.model) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        self.ui == other.ui && same_model
     }
 }
 
