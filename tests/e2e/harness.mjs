@@ -17,6 +17,7 @@
 // launched with the background-networking switches off.
 
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -53,6 +54,18 @@ const MIME = {
 };
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A port on 127.0.0.1 nobody listens on (right now). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // HTTP server

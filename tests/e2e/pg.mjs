@@ -18,8 +18,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { execFile, spawn } from 'node:child_process';
+import { freePort } from './harness.mjs';
 
 export const PG_MISSING_HINT =
   '`make test` installs PostgreSQL (scripts/setup.sh: Debian\'s postgresql package, without its main cluster); ' +
@@ -59,17 +59,6 @@ function run(program, args, { asPostgres = false, timeout = 30_000 } = {}) {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ code, stdout: String(stdout || ''), stderr: String(stderr || '') || (err && code === null ? String(err.message) : '') });
       });
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
   });
 }
 

@@ -10,12 +10,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import http from 'node:http';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   ROOT, setupE2E, html, gated, widget, waitReady, storedConsent, runs, waitForRuns, waitForEvents,
-  assertRecordShape, settle, sleep, bannerReady, ISO_8601,
+  assertRecordShape, settle, sleep, bannerReady, ISO_8601, freePort,
 } from './harness.mjs';
 import { startPostgres } from './pg.mjs';
 
@@ -152,18 +151,6 @@ async function until(fn, { timeout = 10_000, interval = 50, message = 'condition
 function waitForConsoleError(s, text) {
   return until(() => s.consoleErrors.find((e) => e.text.includes(text)), {
     message: `a console error naming ${text} (console errors: ${JSON.stringify(s.consoleErrors.map((e) => e.text))})`,
-  });
-}
-
-/** A port on 127.0.0.1 nobody listens on (right now). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
   });
 }
 
