@@ -13,7 +13,7 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // `--floor` (make size-floor) for the Yew banner, scripts/returning-floor.sh for the core.
 // Subresource Integrity (issue 14) added 629 B to optin.js; the language files' 433 B of it moved
 // into optin-ui.js (issue 17), which only a banner fetches.
-const BUDGET = { returning: 41728, first: 118144 };
+const BUDGET = { returning: 41472, first: 117696 };
 const TARGET = { returning: 30 * 1024, first: 80 * 1024 };
 
 const brotli = (path) =>
