@@ -55,14 +55,19 @@ async function appReady(page) {
   await page.locator('nav a').first().waitFor();
 }
 
+/** A new page showing the example app at `path`, rendered: its session and the widget's locators. */
+async function openApp(path) {
+  const s = await env.newPage();
+  await s.page.goto(env.server.url(path));
+  await appReady(s.page);
+  return { s, w: widget(s.page) };
+}
+
 const pageViews = (page) => page.evaluate(() => (window.pageViews || []).slice());
 const pageScriptRuns = (page) => page.evaluate(() => window.pageScriptRuns || 0);
 
 test('first visit: banner in a shadow root, nothing granted runs; accept all grants and stores', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/');
   await w.banner.waitFor({ state: 'visible' });
   assert.equal(await s.page.evaluate(() => typeof window.optin), 'undefined', 'no JS API: the core is in-process');
   assert.equal(
@@ -90,10 +95,7 @@ test('first visit: banner in a shadow root, nothing granted runs; accept all gra
 });
 
 test('reject all: no page views, no gated script, the video stays a placeholder without a request', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/video'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/video');
   await w.rejectAll.click();
   await w.banner.waitFor({ state: 'detached' });
   await s.page.locator('nav a', { hasText: 'Home' }).click();
@@ -108,10 +110,7 @@ test('reject all: no page views, no gated script, the video stays a placeholder 
 });
 
 test('<Gated>: the placeholder grants the service; withdrawing in the panel takes the embed away', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/video'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/video');
   await w.rejectAll.click();
   await w.banner.waitFor({ state: 'detached' });
 
@@ -137,15 +136,13 @@ test('<Gated>: the placeholder grants the service; withdrawing in the panel take
 });
 
 test('a second tab follows a choice made in the first, and a reload keeps it', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
+  const { s, w } = await openApp('/');
   const other = await s.newTab();
   await other.goto(env.server.url('/about'));
   await appReady(other);
   await widget(other).banner.waitFor({ state: 'visible' });
 
-  await widget(s.page).acceptAll.click();
+  await w.acceptAll.click();
   await widget(other).banner.waitFor({ state: 'detached' });
   await other.waitForFunction(() => (window.pageViews || []).length === 1);
   assert.deepEqual(await pageViews(other), ['/about'], 'use_consent re-rendered on the storage event');
@@ -163,11 +160,9 @@ test('a second tab follows a choice made in the first, and a reload keeps it', T
 
 test('one record format: the standalone widget reads the app\'s choice, and the app reads the widget\'s', T, async () => {
   env.server.page('/standalone.html', html({ config: CONFIG }));
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
-  await widget(s.page).acceptAll.click();
-  await widget(s.page).banner.waitFor({ state: 'detached' });
+  const { s, w } = await openApp('/');
+  await w.acceptAll.click();
+  await w.banner.waitFor({ state: 'detached' });
   const fromApp = await storedConsent(s.page);
 
   await s.page.goto(env.server.url('/standalone.html'));
@@ -175,7 +170,7 @@ test('one record format: the standalone widget reads the app\'s choice, and the 
   assert.deepEqual(await s.page.evaluate(() => window.optin.consent()), fromApp, 'optin.js takes the app\'s record as valid');
   assert.equal(await s.page.evaluate(() => window.optin.granted('analytics')), true);
   await sleep(300);
-  assert.equal(await widget(s.page).banner.count(), 0, 'and asks nothing');
+  assert.equal(await w.banner.count(), 0, 'and asks nothing');
 
   await s.page.evaluate(() => window.optin.rejectAll());
   const fromWidget = await storedConsent(s.page);
@@ -183,17 +178,14 @@ test('one record format: the standalone widget reads the app\'s choice, and the 
   await s.page.goto(env.server.url('/'));
   await appReady(s.page);
   await sleep(500);
-  assert.equal(await widget(s.page).banner.count(), 0, "the app takes the widget's record as valid");
+  assert.equal(await w.banner.count(), 0, "the app takes the widget's record as valid");
   assert.deepEqual(await pageViews(s.page), [], "and the widget's refusal holds");
   assert.deepEqual(await storedConsent(s.page), fromWidget, 'untouched');
   s.assertNoErrors();
 });
 
 test('in the app, banner and panel keep the widget\'s accessibility: axe-clean, focus in and back out', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/');
   await w.banner.waitFor({ state: 'visible' });
   const axe = async (what) => {
     const results = await runAxe(s.page);
@@ -218,10 +210,7 @@ test('in the app, banner and panel keep the widget\'s accessibility: axe-clean, 
 });
 
 test('<Banner/> and <Preferences/> apart: the banner opens the dialog, which closes back to it; /settings shows the panel inline', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/');
   await w.banner.waitFor({ state: 'visible' });
   await w.preferencesOpen.click();
   await w.preferences.waitFor({ state: 'visible' });
@@ -251,10 +240,7 @@ test('<Banner/> and <Preferences/> apart: the banner opens the dialog, which clo
 });
 
 test('a [data-optin-open] link in the page opens the panel (and is not followed); focus returns to it', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/');
   await w.rejectAll.click();
   await w.banner.waitFor({ state: 'detached' });
   const link = s.page.locator('a[data-optin-open]');
@@ -269,10 +255,7 @@ test('a [data-optin-open] link in the page opens the panel (and is not followed)
 });
 
 test('a German visitor (<html lang="de">) sees the built-in German texts, compiled in: no language file fetched', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/de/'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/de/');
   await w.banner.waitFor({ state: 'visible' });
   assert.equal(await w.banner.locator('h2').textContent(), 'Wir verwenden Cookies');
   assert.equal(await w.acceptAll.textContent(), 'Alle akzeptieren');
@@ -284,16 +267,14 @@ test('a German visitor (<html lang="de">) sees the built-in German texts, compil
 });
 
 test("Consent Mode through the page's gtag: default at the start, update after a choice and on a returning visit", T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
-  await widget(s.page).banner.waitFor({ state: 'visible' });
+  const { s, w } = await openApp('/');
+  await w.banner.waitFor({ state: 'visible' });
   const consentCalls = () => s.page.evaluate(() => window.dataLayer
     .filter((a) => a[0] === 'consent').map((a) => [a[1], a[2]]));
   assert.deepEqual(await consentCalls(), [
     ['default', { analytics_storage: 'denied', wait_for_update: 500 }],
   ], 'the default, every mapped type denied; no update before a choice');
-  await widget(s.page).acceptAll.click();
+  await w.acceptAll.click();
   await s.page.waitForFunction(() => window.dataLayer.filter((a) => a[0] === 'consent').length === 2);
   assert.deepEqual((await consentCalls())[1], ['update', { analytics_storage: 'granted' }]);
   assert.equal(await s.page.evaluate(() => Object.prototype.toString.call(window.dataLayer.at(-1))),
@@ -310,10 +291,7 @@ test("Consent Mode through the page's gtag: default at the start, update after a
 });
 
 test('each choice POSTs its receipt to log.endpoint as text/plain, once', T, async () => {
-  const s = await env.newPage();
-  await s.page.goto(env.server.url('/'));
-  await appReady(s.page);
-  const w = widget(s.page);
+  const { s, w } = await openApp('/');
   await w.acceptAll.click();
   await w.banner.waitFor({ state: 'detached' });
   const waitFor = async (n) => {
