@@ -364,92 +364,77 @@ impl Report {
     }
 
     fn render_cookies(&self, out: &mut String, markdown: bool) {
-        section(out, "Cookies", markdown);
-        let rows = self
-            .cookies
-            .iter()
-            .map(|c| {
-                let mut row = vec![
-                    c.name.clone(),
-                    c.domain.clone(),
-                    if c.third_party { "third" } else { "first" }.into(),
-                    c.expires.clone(),
-                    flags(c),
-                ];
-                row.extend(stage_marks(&c.stages));
-                row.push(c.class.label());
-                row
-            })
-            .collect();
-        out.push_str(&table::render(
-            &[
-                "NAME",
-                "DOMAIN",
-                "PARTY",
-                "EXPIRES",
-                "FLAGS",
-                "BEFORE",
-                "REJECT",
-                "ACCEPT",
-                "SERVICE (CATEGORY)",
+        let rows = self.cookies.iter().map(|c| StagedRow {
+            lead: vec![
+                c.name.clone(),
+                c.domain.clone(),
+                if c.third_party { "third" } else { "first" }.into(),
+                c.expires.clone(),
+                flags(c),
             ],
-            rows,
-            markdown,
-        ));
+            stages: &c.stages,
+            class: c.class.label(),
+            trail: Vec::new(),
+        });
+        let lead = ["NAME", "DOMAIN", "PARTY", "EXPIRES", "FLAGS"];
+        render_staged(out, "Cookies", &lead, &[], rows, markdown);
     }
 
     fn render_storage(&self, out: &mut String, markdown: bool) {
-        section(out, "Storage", markdown);
-        let rows = self
-            .storage
-            .iter()
-            .map(|s| {
-                let mut row = vec![format!("{}Storage", s.kind), s.key.clone()];
-                row.extend(stage_marks(&s.stages));
-                row.push(s.class.label());
-                row
-            })
-            .collect();
-        out.push_str(&table::render(
-            &[
-                "KIND",
-                "KEY",
-                "BEFORE",
-                "REJECT",
-                "ACCEPT",
-                "SERVICE (CATEGORY)",
-            ],
-            rows,
-            markdown,
-        ));
+        let rows = self.storage.iter().map(|s| StagedRow {
+            lead: vec![format!("{}Storage", s.kind), s.key.clone()],
+            stages: &s.stages,
+            class: s.class.label(),
+            trail: Vec::new(),
+        });
+        render_staged(out, "Storage", &["KIND", "KEY"], &[], rows, markdown);
     }
 
     fn render_hosts(&self, out: &mut String, markdown: bool) {
-        section(out, "Third-party hosts", markdown);
-        let rows = self
-            .hosts
-            .iter()
-            .map(|h| {
-                let mut row = vec![h.host.clone()];
-                row.extend(stage_marks(&h.stages));
-                row.push(h.class.label());
-                row.push(h.initiators.iter().cloned().collect::<Vec<_>>().join(" "));
-                row
-            })
-            .collect();
-        out.push_str(&table::render(
-            &[
-                "HOST",
-                "BEFORE",
-                "REJECT",
-                "ACCEPT",
-                "SERVICE (CATEGORY)",
-                "REQUESTED BY",
-            ],
-            rows,
-            markdown,
-        ));
+        let rows = self.hosts.iter().map(|h| StagedRow {
+            lead: vec![h.host.clone()],
+            stages: &h.stages,
+            class: h.class.label(),
+            trail: vec![h.initiators.iter().cloned().collect::<Vec<_>>().join(" ")],
+        });
+        let trail = ["REQUESTED BY"];
+        render_staged(out, "Third-party hosts", &["HOST"], &trail, rows, markdown);
     }
+}
+
+/// A row of the cookie, storage and host tables: its own columns, a mark per visit, the service
+/// (category), then columns after it.
+struct StagedRow<'a> {
+    lead: Vec<String>,
+    stages: &'a BTreeSet<Stage>,
+    class: String,
+    trail: Vec<String>,
+}
+
+/// A section of `StagedRow`s under `lead` headers, `BEFORE REJECT ACCEPT SERVICE (CATEGORY)` and
+/// `trail` headers: one layout for what the three visits found.
+fn render_staged<'a>(
+    out: &mut String,
+    title: &str,
+    lead: &[&str],
+    trail: &[&str],
+    rows: impl Iterator<Item = StagedRow<'a>>,
+    markdown: bool,
+) {
+    section(out, title, markdown);
+    let mut headers = lead.to_vec();
+    headers.extend(["BEFORE", "REJECT", "ACCEPT", "SERVICE (CATEGORY)"]);
+    headers.extend(trail);
+    let rows = rows
+        .map(|r| {
+            let mut row = r.lead;
+            row.extend(stage_marks(r.stages));
+            row.push(r.class);
+            row.extend(r.trail);
+            row
+        })
+        .collect();
+    out.push_str(&table::render(&headers, rows, markdown));
 }
 
 fn render_comparison(out: &mut String, c: &Comparison, markdown: bool) {
