@@ -278,7 +278,7 @@ impl Auditor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::visit::{Cookie, Request, StorageKey, WayBack};
+    use crate::visit::{Cookie, WayBack};
 
     const PAGE: &str = "https://www.example.com/";
     const CONFIG: &str = r#"{"categories":[
@@ -299,36 +299,16 @@ mod tests {
         }
     }
 
+    /// After reject-all the page offers one `[data-optin-open]` link that opens the panel.
     fn visit(stage: Stage, cookies: &[&str], keys: &[&str], hosts: &[&str]) -> Visit {
+        let cookies = cookies.iter().map(|c| cookie(c)).collect();
         Visit {
-            stage,
-            url: PAGE.into(),
-            error: None,
-            optin: "ready".into(),
-            clicked: true,
-            cookies: cookies.iter().map(|c| cookie(c)).collect(),
-            storage: keys
-                .iter()
-                .map(|k| StorageKey {
-                    kind: "local",
-                    key: (*k).into(),
-                })
-                .collect(),
-            requests: hosts
-                .iter()
-                .map(|h| Request {
-                    host: (*h).into(),
-                    url: format!("https://{h}/x.js"),
-                    initiator: Some(PAGE.into()),
-                })
-                .collect(),
-            links: Vec::new(),
-            gated: Vec::new(),
             way_back: (stage == Stage::AfterRejectAll).then_some(WayBack {
                 open_links: 1,
                 settings_button: false,
                 opens_preferences: true,
             }),
+            ..Visit::synthetic(stage, PAGE, cookies, keys, hosts)
         }
     }
 

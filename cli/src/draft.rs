@@ -288,7 +288,7 @@ fn sanitize(id: &str) -> String {
 mod tests {
     use super::*;
     use crate::crawl::{Crawl, PageScan};
-    use crate::visit::{Cookie, Request, StorageKey, Visit};
+    use crate::visit::{Cookie, Visit};
     use optin_core::config::Config;
 
     const PAGE: &str = "https://www.example.com/";
@@ -308,32 +308,7 @@ mod tests {
     }
 
     fn visit(stage: Stage, cookies: Vec<Cookie>, storage: &[&str], hosts: &[&str]) -> Visit {
-        Visit {
-            stage,
-            url: PAGE.into(),
-            error: None,
-            optin: "ready".into(),
-            clicked: stage != Stage::BeforeChoice,
-            cookies,
-            storage: storage
-                .iter()
-                .map(|k| StorageKey {
-                    kind: "local",
-                    key: (*k).into(),
-                })
-                .collect(),
-            requests: hosts
-                .iter()
-                .map(|h| Request {
-                    host: (*h).into(),
-                    url: format!("https://{h}/x"),
-                    initiator: Some(PAGE.into()),
-                })
-                .collect(),
-            links: Vec::new(),
-            gated: Vec::new(),
-            way_back: None,
-        }
+        Visit::synthetic(stage, PAGE, cookies, storage, hosts)
     }
 
     /// A site with its own session cookie and key, Hotjar, Segment, Google Fonts, the widget's

@@ -133,6 +133,46 @@ pub struct Visit {
     pub way_back: Option<WayBack>,
 }
 
+#[cfg(test)]
+impl Visit {
+    /// A visit of `page` as the audit and draft tests describe one: the cookies, local storage
+    /// keys and third-party hosts it found (each host requested by the page), nothing else.
+    pub fn synthetic(
+        stage: Stage,
+        page: &str,
+        cookies: Vec<Cookie>,
+        storage: &[&str],
+        hosts: &[&str],
+    ) -> Visit {
+        Visit {
+            stage,
+            url: page.into(),
+            error: None,
+            optin: "ready".into(),
+            clicked: stage != Stage::BeforeChoice,
+            cookies,
+            storage: storage
+                .iter()
+                .map(|k| StorageKey {
+                    kind: "local",
+                    key: (*k).into(),
+                })
+                .collect(),
+            requests: hosts
+                .iter()
+                .map(|h| Request {
+                    host: (*h).into(),
+                    url: format!("https://{h}/x.js"),
+                    initiator: Some(page.into()),
+                })
+                .collect(),
+            links: Vec::new(),
+            gated: Vec::new(),
+            way_back: None,
+        }
+    }
+}
+
 /// Notes which script writes each cookie: `document.cookie`'s setter, wrapped before any script
 /// of the page runs, keeps [name, script URL] pairs from the writer's stack.
 const COOKIE_TRACER: &str = r#"(() => {
