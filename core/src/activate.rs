@@ -16,7 +16,9 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use js_sys::JsString;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlIFrameElement, HtmlScriptElement, NodeList};
 
@@ -25,14 +27,75 @@ use crate::consent::Access;
 use crate::gate::{self, Gated, Kind, Requirement, State, Step};
 use crate::placeholder;
 
-const STATE: &str = "data-optin-state";
+// The attribute names and selectors read or written for every gated element, as JS strings made
+// once. Passed as `&str` (web-sys), each would be decoded from the wasm's memory on every call:
+// with 500 gated scripts that was thousands of decodes and their garbage (README "Benchmark").
+// (rustfmt would drop the initializers, which only wasm-bindgen understands.)
+#[rustfmt::skip]
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_STATE: JsString = "data-optin-state";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_SRC: JsString = "src";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_DATA_SRC: JsString = "data-src";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_TYPE: JsString = "type";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_DATA_TYPE: JsString = "data-type";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_CATEGORY: JsString = "data-category";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_SERVICE: JsString = "data-service";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static A_ASYNC: JsString = "async";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static V_QUEUED: JsString = "queued";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static V_LIVE: JsString = "live";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static V_BLOCKED: JsString = "blocked";
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static S_BLOCKED: JsString = "[data-optin-state=blocked]";
+    /// A gated element nobody has looked at yet: what the observer waits for.
+    #[wasm_bindgen(thread_local_v2, static_string)]
+    static S_UNSEEN: JsString = "[data-category]:not([data-optin-state])";
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// An element, for these calls only (web-sys's bindings take `&str`).
+    type Hot;
+    #[wasm_bindgen(method, js_name = hasAttribute)]
+    fn has(this: &Hot, name: &JsString) -> bool;
+    #[wasm_bindgen(method, js_name = getAttribute)]
+    fn get(this: &Hot, name: &JsString) -> Option<String>;
+    #[wasm_bindgen(method, js_name = getAttribute)]
+    fn get_js(this: &Hot, name: &JsString) -> Option<JsString>;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set(this: &Hot, name: &JsString, value: &JsString);
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove(this: &Hot, name: &JsString);
+    #[wasm_bindgen(method, js_name = matches)]
+    fn is(this: &Hot, selector: &JsString) -> bool;
+    #[wasm_bindgen(method, js_name = querySelector)]
+    fn find(this: &Hot, selector: &JsString) -> Option<Element>;
+}
+
+/// The element for the calls above (a cast, no call).
+fn hot(el: &Element) -> &Hot {
+    el.unchecked_ref()
+}
+
+/// Sets `data-optin-state`.
+fn mark(el: &Element, state: &'static wasm_bindgen::JsThreadLocal<JsString>) {
+    A_STATE.with(|name| state.with(|value| hot(el).set(name, value)));
+}
+
 /// Every gated element, including scripts that already ran (for withdrawals).
 const GATED: &str = "script[type=\"text/plain\"][data-category],script[data-category][data-optin-state],\
 iframe[data-category],img[data-category],video[data-category],audio[data-category],link[data-category]";
-/// A gated element nobody has looked at yet: what the observer waits for.
-const UNSEEN: &str = "[data-category]:not([data-optin-state])";
-/// Attributes that describe the inert script, not the live one.
-const NOT_COPIED: &[&str] = &["type", "data-type", "data-src", STATE];
 
 /// What activation needs besides the page: what is granted, and the words for placeholders.
 /// Owned, because a walk over a large page outlives the call that started it.
@@ -71,7 +134,8 @@ struct Queue {
     walk: Option<Walk>,
     /// The id the next walk gets.
     walks: u32,
-    waiting: VecDeque<Element>,
+    /// Scripts held up by a blocking one, and whether each is inline.
+    waiting: VecDeque<(Element, bool)>,
     /// A pump is running or scheduled: new work joins the queue instead of starting another.
     active: bool,
     /// A blocking script is loading: the other scripts wait for its load or error event.
@@ -154,9 +218,16 @@ fn walk_step((id, at, list, ctx, parsing): WalkItem) {
     let described = describe(&el);
     match gate::step(&described, &ctx.access, parsing) {
         Some(Step::Activate) => match described.kind {
-            Kind::Script { .. } => {
-                let _ = el.set_attribute(STATE, "queued");
-                QUEUE.with(|q| q.borrow_mut().waiting.push_back(el));
+            Kind::Script { inline } => {
+                // The pump runs what waits before it looks further, so the queue is empty here
+                // unless a blocking script is loading: then this one waits its turn.
+                let wait = QUEUE.with(|q| q.borrow().loading);
+                if wait {
+                    mark(&el, &V_QUEUED);
+                    QUEUE.with(|q| q.borrow_mut().waiting.push_back((el, inline)));
+                } else {
+                    run_script(&el, inline);
+                }
             }
             Kind::Frame => {
                 placeholder::remove(&el);
@@ -187,24 +258,24 @@ pub fn ran_but_withdrawn(access: &Access) -> bool {
 fn describe(el: &Element) -> Gated {
     let kind = if el.is_instance_of::<HtmlScriptElement>() {
         Kind::Script {
-            inline: !el.has_attribute("src") && !el.has_attribute("data-src"),
+            inline: !A_SRC.with(|n| hot(el).has(n)) && !A_DATA_SRC.with(|n| hot(el).has(n)),
         }
     } else if el.is_instance_of::<HtmlIFrameElement>() {
         Kind::Frame
     } else {
         Kind::Media
     };
-    let state = if !el.has_attribute(STATE) {
+    let state = if !A_STATE.with(|n| hot(el).has(n)) {
         State::New
-    } else if el.matches("[data-optin-state=blocked]").unwrap_or(false) {
+    } else if S_BLOCKED.with(|s| hot(el).is(s)) {
         State::Blocked
     } else {
         State::Live
     };
     Gated {
-        requirement: el
-            .get_attribute("data-category")
-            .and_then(|c| Requirement::parse(&c, el.get_attribute("data-service").as_deref())),
+        requirement: A_CATEGORY
+            .with(|n| hot(el).get(n))
+            .and_then(|c| Requirement::parse(&c, A_SERVICE.with(|n| hot(el).get(n)).as_deref())),
         kind,
         state,
     }
@@ -224,7 +295,7 @@ fn load(el: &Element) {
     if let Some(html) = el.dyn_ref::<web_sys::HtmlElement>() {
         let _ = html.style().remove_property("display");
     }
-    let _ = el.set_attribute(STATE, "live");
+    mark(el, &V_LIVE);
 }
 
 /// Hides a frame behind its placeholder; a frame that was loaded is emptied first.
@@ -238,7 +309,7 @@ fn block_frame(frame: &Element, ctx: &Context) {
     if let Some(html) = frame.dyn_ref::<web_sys::HtmlElement>() {
         let _ = html.style().set_property("display", "none");
     }
-    let _ = frame.set_attribute(STATE, "blocked");
+    mark(frame, &V_BLOCKED);
 }
 
 /// How long one task may run scripts before yielding to the browser (input, rendering): many
@@ -268,37 +339,34 @@ const fn parse_ms(digits: &[u8]) -> f64 {
     value as f64
 }
 
-/// Walks the page, then runs queued scripts, until a script must be waited for, there is nothing
-/// left, or the time slice is used up. Holds no borrow while a script runs: an inline script may
-/// call the widget's API, which may start a new walk or queue more.
+/// Walks the page and runs the scripts it finds, until a script must be waited for, there is
+/// nothing left, or the time slice is used up. A script the walk has queued runs before the walk
+/// goes on (unless a blocking one is loading), so the first runs at once rather than after a
+/// walk over the whole page. Holds no borrow while a script runs: an inline script may call the
+/// widget's API, which may start a new walk or queue more.
 fn pump() {
     let started = js_sys::Date::now();
-    loop {
-        if js_sys::Date::now() - started > SLICE_MS && schedule_pump() {
+    // The clock is read every few steps: a step is a fraction of a millisecond, a read a call.
+    for step in 0u32.. {
+        if step % 4 == 3 && js_sys::Date::now() - started > SLICE_MS && schedule_pump() {
             // Still active: runs started meanwhile only replace the walk or add to the queue.
             return;
         }
-        // First the walk, element by element; then the queued scripts, one by one.
         let next = QUEUE.with(|q| {
             let mut q = q.borrow_mut();
-            if let Some(item) = next_of_walk(&mut q) {
-                return Some(Work::Look(item));
+            if !q.loading {
+                if let Some((el, inline)) = q.waiting.pop_front() {
+                    return Some(Work::Run(el, inline));
+                }
             }
-            let next = if q.loading {
-                None
-            } else {
-                q.waiting.pop_front()
-            };
-            q.active = next.is_some();
-            next.map(Work::Run)
+            let item = next_of_walk(&mut q);
+            // Idle (until a load event, or new work) when there is nothing left to look at.
+            q.active = item.is_some();
+            item.map(Work::Look)
         });
         match next {
             Some(Work::Look(item)) => walk_step(item),
-            Some(Work::Run(el)) => {
-                if run_script(&el) {
-                    return;
-                }
-            }
+            Some(Work::Run(el, inline)) => run_script(&el, inline),
             None => return,
         }
     }
@@ -307,7 +375,7 @@ fn pump() {
 /// What the pump does next, decided with the queue borrowed and done with it let go.
 enum Work {
     Look(WalkItem),
-    Run(Element),
+    Run(Element, bool),
 }
 
 /// Runs `pump` in a task of its own. False if it cannot be scheduled (then the caller goes on).
@@ -316,30 +384,21 @@ fn schedule_pump() -> bool {
     web_sys::window().is_some_and(|w| w.set_timeout_with_callback(resume.unchecked_ref()).is_ok())
 }
 
-/// Replaces an inert script with its live copy. True when it is a blocking script, whose load
-/// or error event resumes the queue.
-fn run_script(el: &Element) -> bool {
-    let Some(live) = live_copy(el) else {
-        return false;
+/// Replaces an inert script with its live copy. A blocking script holds the queue until its load
+/// or error event.
+fn run_script(el: &Element, inline: bool) {
+    let Some((live, blocking)) = live_copy(el, inline) else {
+        return;
     };
-    // As the parser would: an external script without `async` blocks the ones after it.
-    let blocking = live.has_attribute("src") && !live.r#async();
     if blocking {
         // One function for both outcomes: a script that 404s must not stall the rest.
         let resume = Closure::once_into_js(resume_after_load);
         live.set_onload(Some(resume.unchecked_ref()));
         live.set_onerror(Some(resume.unchecked_ref()));
     }
-    let replaced = el.replace_with_with_node_1(&live).is_ok();
-    if replaced && blocking {
-        QUEUE.with(|q| {
-            let mut q = q.borrow_mut();
-            q.loading = true;
-            // Idle until the load event: a new walk meanwhile may start a pump of its own.
-            q.active = false;
-        });
+    if el.replace_with_with_node_1(&live).is_ok() && blocking {
+        QUEUE.with(|q| q.borrow_mut().loading = true);
     }
-    replaced && blocking
 }
 
 /// A blocking script loaded (or failed): the queue goes on, unless a pump is already running.
@@ -354,38 +413,42 @@ fn resume_after_load() {
     }
 }
 
-/// A runnable copy of an inert script: same attributes and nonce, the real type, the real src.
-/// A clone, then the inert script's own attributes off: one call copies the attributes and the
-/// text (however long, never through the wasm's memory), where copying them one by one took
-/// about 20 calls across the wasm boundary per script (README "Benchmark", 500 gated). A clone
-/// of a script the browser never started (its type was not JavaScript) is not started either,
-/// so it runs when inserted.
-fn live_copy(el: &Element) -> Option<HtmlScriptElement> {
-    let live: HtmlScriptElement = el.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
-    let real_type = el.get_attribute("data-type");
-    let data_src = el.get_attribute("data-src");
-    for name in NOT_COPIED {
-        let _ = live.remove_attribute(name);
-    }
-    if let Some(kind) = real_type {
-        let _ = live.set_attribute("type", &kind);
-    }
-    let external = live.has_attribute("src");
-    if !external {
-        if let Some(src) = data_src {
-            let _ = live.set_attribute("src", &src);
-            // The parser would have ignored the text of a script with a src: so does the copy.
-            live.set_text_content(None);
+/// A runnable copy of an inert script (same attributes and nonce, the real type, the real src)
+/// and whether it blocks the scripts after it. A clone, then the inert script's own attributes
+/// off: one call copies the attributes, the text (however long, never through the wasm's
+/// memory) and the nonce (the spec's cloning steps copy it; a browser that did not would block
+/// the copy, never run it unchecked). Only attributes that can be there are touched: a plain
+/// inline script takes 5 calls across the wasm boundary, none with a string from the wasm's
+/// memory (README "Benchmark", 500 gated). A clone of a script the browser never started (its
+/// type was not JavaScript) is not started either, so it runs when inserted.
+fn live_copy(el: &Element, inline: bool) -> Option<(HtmlScriptElement, bool)> {
+    // Only scripts reach here (`walk_step`), and a script's clone is a script.
+    let live: HtmlScriptElement = el.clone_node_with_deep(true).ok()?.unchecked_into();
+    match A_DATA_TYPE.with(|n| hot(el).get_js(n)) {
+        Some(real) => {
+            A_TYPE.with(|n| hot(&live).set(n, &real));
+            A_DATA_TYPE.with(|n| hot(&live).remove(n));
         }
+        None => A_TYPE.with(|n| hot(&live).remove(n)),
     }
-    // The spec has cloning copy the nonce; set again all the same, in case a browser does not.
-    if let Some(html) = el.dyn_ref::<web_sys::HtmlElement>() {
-        live.set_nonce(&html.nonce());
+    let mut blocking = false;
+    if !inline {
+        if let Some(src) = A_DATA_SRC.with(|n| hot(el).get_js(n)) {
+            A_DATA_SRC.with(|n| hot(&live).remove(n));
+            if !A_SRC.with(|n| hot(&live).has(n)) {
+                A_SRC.with(|n| hot(&live).set(n, &src));
+                // The parser would have ignored the text of a script with a src: so does the copy.
+                live.set_text_content(None);
+            }
+        }
+        // Inserted scripts are async by default; the queue keeps the order instead: as the
+        // parser would, an external script without `async` blocks the ones after it.
+        let is_async = A_ASYNC.with(|n| hot(el).has(n));
+        live.set_async(is_async);
+        blocking = !is_async;
     }
-    // Dynamically inserted scripts are async by default; order is kept by the queue instead.
-    live.set_async(el.has_attribute("async"));
-    let _ = live.set_attribute(STATE, "live");
-    Some(live)
+    mark(&live, &V_LIVE);
+    Some((live, blocking))
 }
 
 /// Calls `on_gated_added` whenever the page adds an element nobody has looked at yet that is
@@ -413,8 +476,7 @@ pub fn observe(on_gated_added: fn()) {
                     .item(i)
                     .and_then(|n| n.dyn_into::<Element>().ok())
                     .is_some_and(|el| {
-                        el.matches(UNSEEN).unwrap_or(false)
-                            || el.query_selector(UNSEEN).ok().flatten().is_some()
+                        S_UNSEEN.with(|s| hot(&el).is(s) || hot(&el).find(s).is_some())
                     })
             })
         });
