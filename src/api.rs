@@ -7,6 +7,8 @@ use optin_core::consent::Access;
 use optin_yew::Connector;
 use wasm_bindgen::prelude::*;
 
+use crate::read;
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = optin, js_name = acceptAll)]
@@ -29,10 +31,9 @@ extern "C" {
 pub struct JsApi;
 
 impl Connector for JsApi {
-    /// The site's config, read back through `optin.config()`.
+    /// The site's config, read from the object `optin.config()` returns.
     fn config() -> Option<Config> {
-        let json = js_sys::JSON::stringify(&config_value()).ok()?.as_string()?;
-        Config::parse(&json).ok().map(|p| p.config)
+        read::config(&config_value())
     }
 
     fn language() -> Option<String> {
@@ -41,10 +42,7 @@ impl Connector for JsApi {
 
     /// The switches the panel starts from, and whether the stored choice predates a new revision.
     fn choices() -> Option<(Access, bool)> {
-        let json = js_sys::JSON::stringify(&choices_value())
-            .ok()?
-            .as_string()?;
-        Access::from_choices_json(&json)
+        read::choices(&choices_value())
     }
 
     /// Whether the browser's Global Privacy Control signal is being honoured.

@@ -9,6 +9,7 @@
 //! like any site script would.
 
 mod api;
+mod read;
 
 use std::cell::Cell;
 
@@ -31,7 +32,7 @@ thread_local! {
 #[wasm_bindgen]
 pub fn show(view: &str, texts: Option<String>) {
     if let Some(texts) = texts {
-        optin_yew::use_shipped_texts(&texts);
+        optin_yew::set_shipped_texts(read::language_file(&texts));
     }
     mount();
     send(match view {

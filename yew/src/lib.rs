@@ -36,7 +36,7 @@ mod provider;
 mod signals;
 
 pub use connector::{send, Command, Connector};
-pub use model::use_shipped_texts;
+pub use model::{set_shipped_texts, use_shipped_texts};
 pub use ui::ConsentUi;
 
 #[cfg(feature = "in-process")]

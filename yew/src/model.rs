@@ -17,7 +17,12 @@ thread_local! {
 /// Keeps the texts of the language's shipped file (`lang/<code>.json`) for the model; a broken
 /// file is ignored.
 pub fn use_shipped_texts(json: &str) {
-    let texts = Texts::from_file(json);
+    set_shipped_texts(Texts::from_file(json));
+}
+
+/// Keeps the texts of the language's shipped file, read by the caller (`None`: the file was
+/// broken, and English it is).
+pub fn set_shipped_texts(texts: Option<Texts>) {
     if texts.is_none() {
         web_sys::console::warn_1(
             &"optin: the language file is not valid JSON; showing English".into(),
