@@ -17,7 +17,7 @@ use crate::dom;
 use crate::model::{CategoryView, Model};
 use crate::rich_text::rich_text;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct PreferencesProps {
     pub model: Rc<Model>,
     pub choices: Access,
@@ -32,6 +32,22 @@ pub struct PreferencesProps {
     /// A modal dialog (focus moved in and trapped, Escape and × close it); `false`: a section in
     /// the page, always open, with none of that.
     pub modal: bool,
+}
+
+/// The model by pointer (built once per start and shared), the rest by value.
+impl PartialEq for PreferencesProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.model, &other.model)
+            && self.choices == other.choices
+            && self.on_toggle == other.on_toggle
+            && self.on_toggle_service == other.on_toggle_service
+            && self.on_save == other.on_save
+            && self.on_accept_all == other.on_accept_all
+            && self.on_reject_all == other.on_reject_all
+            && self.on_close == other.on_close
+            && self.has_record == other.has_record
+            && self.modal == other.modal
+    }
 }
 
 /// `C` is where the receipt the visitor may download comes from.
@@ -104,8 +120,8 @@ pub fn preferences<C: Connector>(props: &PreferencesProps) -> Html {
 }
 
 fn category(props: &PreferencesProps, c: &CategoryView) -> Html {
-    let input_id = format!("optin-cat-{}", c.id);
-    let desc_id = format!("optin-cat-{}-desc", c.id);
+    let input_id = ["optin-cat-", &c.id].concat();
+    let desc_id = [&input_id, "-desc"].concat();
     let on = c.required || props.choices.category(&c.id).unwrap_or(false);
     let onchange = {
         let id = c.id.clone();
