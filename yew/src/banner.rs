@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::dom;
 use crate::model::Model;
 use crate::rich_text::rich_text;
+use crate::ui::use_element_ref;
 
 #[derive(Properties)]
 pub struct BannerProps {
@@ -35,7 +36,7 @@ impl PartialEq for BannerProps {
 #[function_component(Banner)]
 pub fn banner(props: &BannerProps) -> Html {
     let texts = &props.model.texts;
-    let section = use_node_ref();
+    let section = use_element_ref();
     {
         // WCAG 2.2 (2.4.11): while the banner covers an edge of the viewport, keep focused
         // elements clear of it by padding the page's scroll area by its height.

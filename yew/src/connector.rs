@@ -42,6 +42,8 @@ pub enum Command {
 }
 
 thread_local! {
+    // Reached through `try_with`, never `with`: a wasm page's thread-locals are never destroyed,
+    // and `with`'s panic on a destroyed one (its message, its Debug) cost the UI's wasm bytes.
     static INBOX: RefCell<Inbox> = RefCell::new(Inbox::default());
 }
 
@@ -54,7 +56,7 @@ struct Inbox {
 
 /// Delivers `command` to the mounted UI, or keeps it until one connects.
 pub fn send(command: Command) {
-    let deliver = INBOX.with(|inbox| {
+    let deliver = INBOX.try_with(|inbox| {
         let mut inbox = inbox.borrow_mut();
         match &inbox.deliver {
             Some(cb) => Some(cb.clone()),
@@ -64,23 +66,25 @@ pub fn send(command: Command) {
             }
         }
     });
-    if let Some(cb) = deliver {
+    if let Ok(Some(cb)) = deliver {
         cb.emit(command);
     }
 }
 
 /// Called by the UI when it unmounts: commands wait for the next one again.
 pub(crate) fn disconnect() {
-    INBOX.with(|inbox| inbox.borrow_mut().deliver = None);
+    let _ = INBOX.try_with(|inbox| inbox.borrow_mut().deliver = None);
 }
 
 /// Called by the UI once mounted: from now on commands go straight to it.
 pub(crate) fn connect(deliver: Callback<Command>) {
-    let pending = INBOX.with(|inbox| {
-        let mut inbox = inbox.borrow_mut();
-        inbox.deliver = Some(deliver.clone());
-        std::mem::take(&mut inbox.pending)
-    });
+    let pending = INBOX
+        .try_with(|inbox| {
+            let mut inbox = inbox.borrow_mut();
+            inbox.deliver = Some(deliver.clone());
+            std::mem::take(&mut inbox.pending)
+        })
+        .unwrap_or_default();
     for command in pending {
         deliver.emit(command);
     }

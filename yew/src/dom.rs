@@ -37,7 +37,7 @@ pub fn styled_shadow(document: &web_sys::Document, host: &Element) -> Result<Ele
         &js_sys::Array::of1(&sheet),
     )?;
     let root = document.create_element("div")?;
-    root.set_class_name("optin");
+    root.set_attribute("class", "optin")?;
     shadow.append_child(&root)?;
     Ok(root)
 }

@@ -10,7 +10,8 @@ use crate::connector::Connector;
 
 thread_local! {
     /// The visitor's language file, as the loader handed it over (`None`: English, or the file
-    /// could not be had, and English it is).
+    /// could not be had, and English it is). Reached through `try_with`, as the inbox is
+    /// (connector.rs).
     static SHIPPED: RefCell<Option<Texts>> = const { RefCell::new(None) };
 }
 
@@ -28,7 +29,7 @@ pub fn set_shipped_texts(texts: Option<Texts>) {
             &"optin: the language file is not valid JSON; showing English".into(),
         );
     }
-    SHIPPED.with(|s| *s.borrow_mut() = texts);
+    let _ = SHIPPED.try_with(|s| *s.borrow_mut() = texts);
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +91,9 @@ impl Model {
     pub fn load<C: Connector>() -> Option<Model> {
         let config = C::config()?;
         let lang = C::language().unwrap_or_else(|| "en".to_owned());
-        let mut model = SHIPPED.with(|s| Model::new(&config, &lang, s.borrow().as_ref()));
+        let mut model = SHIPPED
+            .try_with(|s| Model::new(&config, &lang, s.borrow().as_ref()))
+            .ok()?;
         model.revised = C::choices().is_some_and(|(_, revised)| revised);
         model.gpc = C::gpc_honoured();
         Some(model)

@@ -16,6 +16,7 @@ use crate::connector::Connector;
 use crate::dom;
 use crate::model::{CategoryView, Model};
 use crate::rich_text::rich_text;
+use crate::ui::use_element_ref;
 
 #[derive(Properties)]
 pub struct PreferencesProps {
@@ -53,7 +54,7 @@ impl PartialEq for PreferencesProps {
 /// `C` is where the receipt the visitor may download comes from.
 #[function_component(Preferences)]
 pub fn preferences<C: Connector>(props: &PreferencesProps) -> Html {
-    let dialog = use_node_ref();
+    let dialog = use_element_ref();
     let modal = props.modal;
     {
         let dialog = dialog.clone();

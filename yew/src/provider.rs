@@ -15,7 +15,7 @@ use crate::dom;
 use crate::in_process::{report, InProcess};
 use crate::model::{use_shipped_texts, Model};
 use crate::state::{Action, View};
-use crate::ui::{banner_view, panel_view, use_ui, Ui};
+use crate::ui::{banner_view, panel_view, use_element_ref, use_ui, Ui};
 use crate::{langs, signals};
 
 #[derive(Properties, PartialEq)]
@@ -340,7 +340,7 @@ struct ShadowHostProps {
 /// children, rendered there through a portal so they stay part of the app's tree.
 #[function_component(ShadowHost)]
 fn shadow_host(props: &ShadowHostProps) -> Html {
-    let host = use_node_ref();
+    let host = use_element_ref();
     let root = use_state(|| None::<web_sys::Element>);
     {
         let host = host.clone();

@@ -39,7 +39,8 @@ impl PartialEq for Ui {
 /// from the banner closes back to it. `C` is how it reaches the core.
 #[function_component(ConsentUi)]
 pub fn consent_ui<C: Connector>() -> Html {
-    let model = use_memo((), |_| Model::load::<C>().map(Rc::new));
+    // Built once: `use_ref`, as `use_memo` with no dependencies would (without its comparison).
+    let model = use_ref(|| Model::load::<C>().map(Rc::new));
     let ui = use_ui::<C>(model.is_some());
     {
         let theme = model.as_ref().as_ref().map(|m| m.theme.clone());
@@ -66,7 +67,7 @@ pub(crate) fn use_ui<C: Connector>(started: bool) -> Ui {
     let state = use_reducer(UiState::default);
     let opener = use_mut_ref(|| None::<HtmlElement>);
     let last_view = use_mut_ref(|| View::Hidden);
-    let banner_button = use_node_ref();
+    let banner_button = use_element_ref();
 
     let open_preferences = {
         let dispatcher = state.dispatcher();
@@ -110,6 +111,13 @@ pub(crate) fn use_ui<C: Connector>(started: bool) -> Ui {
         open_preferences,
         banner_button,
     }
+}
+
+/// A [`NodeRef`] that stays the same across renders, like Yew's `use_node_ref`, without the
+/// `use_state` (a reducer for a value that never changes) that one links into the UI's wasm.
+#[hook]
+pub(crate) fn use_element_ref() -> NodeRef {
+    (*use_ref(NodeRef::default)).clone()
 }
 
 /// Back to what opened the panel if it is still there (a page button), else to the banner's
