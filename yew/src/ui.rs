@@ -40,16 +40,14 @@ impl PartialEq for Ui {
 #[function_component(ConsentUi)]
 pub fn consent_ui<C: Connector>() -> Html {
     // Built once: `use_ref`, as `use_memo` with no dependencies would (without its comparison).
-    let model = use_ref(|| Model::load::<C>().map(Rc::new));
+    // The host gets the config's colour theme then too: it is on the page before the first
+    // render (an effect for it cost the UI's wasm 0.2 KB).
+    let model = use_ref(|| {
+        let model = Model::load::<C>()?;
+        dom::set_theme(&model.theme);
+        Some(Rc::new(model))
+    });
     let ui = use_ui::<C>(model.is_some());
-    {
-        let theme = model.as_ref().as_ref().map(|m| m.theme.clone());
-        use_effect_with((), move |_| {
-            if let Some(theme) = theme {
-                dom::set_theme(&theme);
-            }
-        });
-    }
     let Some(model) = &*model else {
         return html! {};
     };
