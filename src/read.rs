@@ -1,6 +1,6 @@
 //! The core's model, read straight from the JS objects `window.optin` hands out (`config()`,
 //! `choices()`) and from a parsed language file, through `Reflect`: no copy of optin-core's JSON
-//! reader, config shape check or validation in this wasm (about 3 KB brotli of the first visit).
+//! reader, config shape check or validation in this wasm (7.2 KB brotli of the first visit).
 //! Nothing here is checked again: the core checked the config before it started (and
 //! `optin.config()` is `null` until then), and `choices()` is the core's own output. What the
 //! JSON text had, the object has too, in the same order: the loader builds both objects with
@@ -37,27 +37,33 @@ fn items(v: &JsValue, key: &str) -> Vec<JsValue> {
         .unwrap_or_default()
 }
 
-/// The `[key, value]` pairs of `v` if it is an object (not an array), in JS's order.
-fn entries(v: &JsValue) -> Option<Vec<(String, JsValue)>> {
-    if !v.is_object() || Array::is_array(v) {
-        return None;
+/// `v` is an object, not an array.
+fn is_object(v: &JsValue) -> bool {
+    v.is_object() && !Array::is_array(v)
+}
+
+/// The `[key, value]` pairs of `v` if it is an object (not an array), in JS's order; none
+/// otherwise.
+fn entries(v: &JsValue) -> Vec<(String, JsValue)> {
+    if !is_object(v) {
+        return Vec::new();
     }
-    Some(
-        Object::entries(v.unchecked_ref())
-            .iter()
-            .map(|pair| {
-                let pair: Array = pair.unchecked_into();
-                (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
-            })
-            .collect(),
-    )
+    Object::entries(v.unchecked_ref())
+        .iter()
+        .map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
+        })
+        .collect()
 }
 
 /// The config `optin.config()` returned, `None` before the core started. Only what the UI reads
 /// (categories, their services and cookies, texts, privacy policy, layout, theme) is read; the
-/// rest keeps the core's defaults.
+/// rest is left empty or at the core's defaults, and nothing in this UI reads it.
 pub fn config(v: &JsValue) -> Option<Config> {
-    entries(v)?;
+    if !is_object(v) {
+        return None;
+    }
     Some(Config {
         revision: 1,
         lang: None,
@@ -74,7 +80,6 @@ pub fn config(v: &JsValue) -> Option<Config> {
         reload_on_withdraw: true,
         categories: items(v, "categories").iter().map(category).collect(),
         texts: entries(&get(v, "texts"))
-            .unwrap_or_default()
             .into_iter()
             .map(|(lang, t)| (lang, texts(&t)))
             .collect(),
@@ -119,12 +124,12 @@ fn cookie(v: &JsValue) -> CookieInfo {
 /// description.
 fn texts(v: &JsValue) -> Texts {
     let mut texts = Texts::default();
-    for (key, value) in entries(v).unwrap_or_default() {
+    for (key, value) in entries(v) {
         if let Some(t) = value.as_string() {
             texts.entries.push((key, t));
         }
     }
-    for (id, c) in entries(&get(v, "categories")).unwrap_or_default() {
+    for (id, c) in entries(&get(v, "categories")) {
         let texts_of = CategoryTexts {
             title: text(&c, "title"),
             description: text(&c, "description"),
@@ -137,16 +142,19 @@ fn texts(v: &JsValue) -> Texts {
 /// A shipped language file (`lang/<code>.json`); `None` if it is not a JSON object.
 pub fn language_file(json: &str) -> Option<Texts> {
     let v = js_sys::JSON::parse(json).ok()?;
-    entries(&v)?;
-    Some(texts(&v))
+    is_object(&v).then(|| texts(&v))
 }
 
 /// What `optin.choices()` returned: `{categories: {id: bool}, services: {cat: {svc: bool}},
 /// revised, gpc}`, as the switches and whether the choice predates a new revision. `None` if it
 /// is not that shape (`null` before the core started).
 pub fn choices(v: &JsValue) -> Option<(Access, bool)> {
+    let by_category = get(v, "services");
+    if !is_object(&by_category) {
+        return None;
+    }
     let mut services = Vec::new();
-    for (category, per_service) in entries(&get(v, "services"))? {
+    for (category, per_service) in entries(&by_category) {
         services.push((category, grants(&per_service)?));
     }
     let access = Access {
@@ -159,8 +167,12 @@ pub fn choices(v: &JsValue) -> Option<(Access, bool)> {
 
 /// `{id: bool, …}`
 fn grants(v: &JsValue) -> Option<Grants> {
-    entries(v)?
-        .into_iter()
-        .map(|(id, on)| Some((id, on.as_bool()?)))
-        .collect()
+    if !is_object(v) {
+        return None;
+    }
+    let mut grants = Grants::new();
+    for (id, on) in entries(v) {
+        grants.push((id, on.as_bool()?));
+    }
+    Some(grants)
 }
