@@ -381,7 +381,7 @@ enum Work {
 /// Runs `pump` in a task of its own. False if it cannot be scheduled (then the caller goes on).
 fn schedule_pump() -> bool {
     let resume = Closure::once_into_js(pump);
-    web_sys::window().is_some_and(|w| w.set_timeout_with_callback(resume.unchecked_ref()).is_ok())
+    crate::window().is_some_and(|w| w.set_timeout_with_callback(resume.unchecked_ref()).is_ok())
 }
 
 /// Replaces an inert script with its live copy. A blocking script holds the queue until its load

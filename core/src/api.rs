@@ -142,7 +142,7 @@ fn report(stored: &Stored, config: &Config) {
 /// `storage`, on `pageshow` and whenever the page is shown again (`visibilitychange`), and
 /// applied if it is not the one in force.
 fn follow_choices_made_elsewhere() {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = crate::window() else {
         return;
     };
     // Any `storage` event re-reads, whatever key it names: the read is cheap, the comparison
@@ -257,7 +257,7 @@ impl Change {
         events::dispatch("optin:change", &self.detail);
         if reload {
             // The new choice is stored; a script that ran cannot be unloaded, so start afresh.
-            if let Some(w) = web_sys::window() {
+            if let Some(w) = crate::window() {
                 let _ = w.location().reload();
             }
         }
@@ -427,7 +427,7 @@ pub fn consent_mode_json() -> Option<String> {
 #[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn receipt_json() -> Option<String> {
     // The origin is read before the state is taken: `location` belongs to the page.
-    let site = web_sys::window()
+    let site = crate::window()
         .and_then(|win| win.location().origin().ok())
         .unwrap_or_default();
     read_widget(|w| {
@@ -443,21 +443,21 @@ pub fn receipt_json() -> Option<String> {
 
 /// `navigator.globalPrivacyControl === true`
 fn gpc_signal() -> bool {
-    web_sys::window()
+    crate::window()
         .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"globalPrivacyControl".into()).ok())
         .and_then(|v| v.as_bool())
         .unwrap_or(false)
 }
 
 fn html_lang() -> Option<String> {
-    web_sys::window()?
+    crate::window()?
         .document()?
         .document_element()?
         .get_attribute("lang")
 }
 
 fn browser_langs() -> Vec<String> {
-    web_sys::window()
+    crate::window()
         .map(|w| w.navigator().languages())
         .map(|list| list.iter().filter_map(|v| v.as_string()).collect())
         .unwrap_or_default()
@@ -465,7 +465,7 @@ fn browser_langs() -> Vec<String> {
 
 fn new_uuid() -> String {
     let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
+    let filled = crate::window()
         .and_then(|w| w.crypto().ok())
         .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
     if !filled {

@@ -50,8 +50,24 @@ mod placeholder;
 #[cfg(feature = "engine")]
 pub mod storage;
 
+#[cfg(feature = "engine")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `window` (`undefined` outside one), looked up once. `web_sys::window()` finds
+    /// it through `js_sys::global()`: four globals tried in turn and an `instanceof Window`, five
+    /// imports with their glue, on every visitor's download.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Option<web_sys::Window>;
+}
+
+/// The page's window, for the browser shell's modules; `None` outside one (a worker).
+#[cfg(feature = "engine")]
+pub(crate) fn window() -> Option<web_sys::Window> {
+    WINDOW.with(Option::clone)
+}
+
 /// The page's document, for the browser shell's modules; `None` outside a window.
 #[cfg(feature = "engine")]
 pub(crate) fn document() -> Option<web_sys::Document> {
-    web_sys::window()?.document()
+    window()?.document()
 }

@@ -39,7 +39,7 @@ fn document() -> Option<HtmlDocument> {
 }
 
 fn probe(key: &str) -> Result<web_sys::Storage, &'static str> {
-    let window = web_sys::window().ok_or("no window")?;
+    let window = crate::window().ok_or("no window")?;
     let storage = window
         .local_storage()
         .map_err(|_| "access denied")?
@@ -180,7 +180,7 @@ impl Store {
             cookie.push_str("; Domain=");
             cookie.push_str(d);
         }
-        let secure = web_sys::window()
+        let secure = crate::window()
             .and_then(|w| w.location().protocol().ok())
             .is_some_and(|p| p == "https:");
         if secure {
@@ -222,7 +222,7 @@ impl Store {
 
     fn clear_now(&self, clearing: &Clearing) {
         if let Some(doc) = document() {
-            let host = web_sys::window()
+            let host = crate::window()
                 .and_then(|w| w.location().hostname().ok())
                 .unwrap_or_default();
             let header = doc.cookie().unwrap_or_default();
