@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 
 fn document() -> Result<web_sys::Document, JsValue> {
     web_sys::window()
@@ -124,11 +124,10 @@ pub fn trap_tab(container: &Element, event: &web_sys::KeyboardEvent) {
     ) else {
         return;
     };
-    let active = container
-        .get_root_node()
-        .dyn_into::<ShadowRoot>()
-        .ok()
-        .and_then(|root| root.active_element());
+    // Through the document and any shadow root: the panel may sit in the app's own tree
+    // (`shadow={false}`), where looking in a shadow root alone found nothing, so every Tab was
+    // taken for one from outside and sent focus back to the first control.
+    let active = active_element();
     let active_node: Option<&web_sys::Node> = active.as_ref().map(|a| a.as_ref());
     let at_edge = |edge: &web_sys::Node| active_node.is_some_and(|a| a.is_same_node(Some(edge)));
     let outside = active_node.is_none_or(|a| !container.contains(Some(a)));

@@ -710,3 +710,49 @@ async fn each_choice_posts_its_receipt_to_the_consent_log() {
     js_sys::Reflect::set(&js_sys::global(), &"fetch".into(), &real_fetch).unwrap();
     forget_global("posts");
 }
+
+/// Tab and Shift+Tab stay inside a modal panel, whether it sits in a shadow root or in the app's
+/// own tree (`shadow={false}`), and move freely between its controls in between.
+#[wasm_bindgen_test]
+fn tab_is_kept_inside_the_panel_in_a_shadow_root_and_in_the_apps_tree() {
+    let tab = |container: &Element, shift: bool| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("Tab");
+        init.set_shift_key(shift);
+        init.set_cancelable(true);
+        let event =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        optin_yew::dom::trap_tab(container, &event);
+        event.default_prevented()
+    };
+    let focused = || optin_yew::dom::active_element().and_then(|e| e.get_attribute("id"));
+    let focus = |root: &Element, id: &str| {
+        root.query_selector(&["#", id].concat())
+            .unwrap()
+            .unwrap()
+            .unchecked_into::<HtmlElement>()
+            .focus()
+            .unwrap();
+    };
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let shadow_host = document().create_element("div").unwrap();
+    host.append_child(&shadow_host).unwrap();
+    let in_shadow = optin_yew::dom::styled_shadow(&document(), &shadow_host).unwrap();
+    let light = document().create_element("div").unwrap();
+    host.append_child(&light).unwrap();
+    for panel in [&in_shadow, &light] {
+        panel.set_inner_html(
+            "<button id=a>a</button><input id=b type=checkbox><button id=c>c</button>",
+        );
+        focus(panel, "b");
+        assert!(!tab(panel, false), "Tab from the middle is the browser's");
+        assert!(!tab(panel, true), "so is Shift+Tab");
+        focus(panel, "c");
+        assert!(tab(panel, false), "Tab on the last control wraps");
+        assert_eq!(focused().as_deref(), Some("a"));
+        assert!(tab(panel, true), "Shift+Tab on the first control wraps");
+        assert_eq!(focused().as_deref(), Some("c"));
+    }
+    host.remove();
+}
