@@ -176,3 +176,62 @@ fn grants(v: &JsValue) -> Option<Grants> {
     }
     Some(grants)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// A config with every field the UI reads, in each of its forms.
+    const RICH: &str = r#"{
+        "revision": 3, "storageKey": "k", "layout": "bar-top", "theme": "dark",
+        "privacyPolicyUrl": "https://example.com/privacy",
+        "categories": [
+            {"id": "necessary", "required": true},
+            {"id": "analytics", "gpc": true, "services": [
+                {"id": "ga", "name": "Google Analytics", "provider": "Google",
+                 "purpose": "Counts visits.", "privacyPolicyUrl": "https://policies.google.com/",
+                 "cookies": ["_gid", {"name": "_ga", "purpose": "Tells visitors apart.",
+                     "duration": "2 years", "party": "third"}]},
+                {"id": "plain"}]}],
+        "texts": {
+            "en": {"bannerTitle": "Cookies", "categories": {"analytics": {"title": "Stats",
+                "description": "Counting visits."}}},
+            "de": {"acceptAll": "Alle akzeptieren", "categories": {"necessary": {"title": "Nötig"}}}
+        }
+    }"#;
+
+    /// The core's config as the UI sees it: the fields `config` does not read at their defaults.
+    fn as_read(mut c: Config) -> Config {
+        c.revision = 1;
+        c.lang = None;
+        c.storage_key = String::new();
+        c.cookie_domain = None;
+        c.expires_after_days = DEFAULT_EXPIRY_DAYS;
+        c.settings_button = SETTINGS_BUTTON[0].to_owned();
+        c.google_consent_mode = Vec::new();
+        c.honor_gpc = true;
+        c.log_endpoint = None;
+        c.reload_on_withdraw = true;
+        for service in c.categories.iter_mut().flat_map(|c| c.services.iter_mut()) {
+            service.local_storage = Vec::new();
+            for cookie in &mut service.cookies {
+                cookie.path = None;
+            }
+        }
+        c
+    }
+
+    /// What the UI reads from the object equals what the core parses from the same text, field
+    /// for field: the two readings of the config's shape cannot drift apart unnoticed.
+    #[wasm_bindgen_test]
+    fn the_ui_reads_the_config_as_the_core_parses_it() {
+        for text in [include_str!("../www/optin-config.json"), RICH] {
+            let core = Config::parse(text).expect("a valid config").config;
+            let read = config(&js_sys::JSON::parse(text).unwrap()).expect("an object");
+            assert_eq!(read, as_read(core));
+        }
+    }
+}
