@@ -303,7 +303,7 @@ fn check(v: &Value, shape: &Shape, path: &str) -> Result<(), ConfigError> {
 
 // Readers for a document that `check` accepted: they cannot fail, absent means default.
 fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.get(key).filter(|f| **f != Value::Null)
+    v.get(key).filter(|f| !matches!(f, Value::Null))
 }
 fn text(v: &Value, key: &str) -> Option<String> {
     match field(v, key) {
@@ -354,7 +354,7 @@ impl Config {
             storage_key: text(v, "storageKey").unwrap_or_else(|| DEFAULT_STORAGE_KEY.to_owned()),
             cookie_domain: text(v, "cookieDomain"),
             expires_after_days: uint(v, "expiresAfterDays", DEFAULT_EXPIRY_DAYS),
-            reload_on_withdraw: field(v, "reloadOnWithdraw") != Some(&Value::Bool(false)),
+            reload_on_withdraw: !matches!(field(v, "reloadOnWithdraw"), Some(Value::Bool(false))),
             layout: text(v, "layout").unwrap_or_else(|| LAYOUTS[0].to_owned()),
             theme: text(v, "theme").unwrap_or_else(|| THEMES[0].to_owned()),
             settings_button: text(v, "settingsButton")
@@ -366,7 +366,7 @@ impl Config {
                     _ => None,
                 })
                 .collect(),
-            honor_gpc: field(v, "honorGpc") != Some(&Value::Bool(false)),
+            honor_gpc: !matches!(field(v, "honorGpc"), Some(Value::Bool(false))),
             log_endpoint: field(v, "log").and_then(|l| text(l, "endpoint")),
             categories: list(v, "categories").iter().map(Category::read).collect(),
             texts: entries(v, "texts")
@@ -504,8 +504,8 @@ impl Category {
     fn read(v: &Value) -> Category {
         Category {
             id: text(v, "id").unwrap_or_default(),
-            required: field(v, "required") == Some(&Value::Bool(true)),
-            gpc: field(v, "gpc") == Some(&Value::Bool(true)),
+            required: matches!(field(v, "required"), Some(Value::Bool(true))),
+            gpc: matches!(field(v, "gpc"), Some(Value::Bool(true))),
             services: list(v, "services").iter().map(Service::read).collect(),
         }
     }

@@ -297,7 +297,7 @@ impl Access {
             services,
             chosen: true,
         };
-        Some((access, v.get("revised") == Some(&Value::Bool(true))))
+        Some((access, matches!(v.get("revised"), Some(Value::Bool(true)))))
     }
 }
 
