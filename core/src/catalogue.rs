@@ -86,13 +86,29 @@ pub static EN: Catalogue = Catalogue {
     gpc_notice: "Your browser's Global Privacy Control signal was honoured: sale and sharing of your data stay off unless you switch them on here.",
     download_record: "Download my consent record",
     categories: &[
-        ("necessary", "Strictly necessary", "Needed for the site to work, such as keeping you signed in. They cannot be switched off."),
-        ("analytics", "Analytics", "Help us understand how the site is used, so we can improve it."),
-        ("marketing", "Marketing", "Used to show you relevant advertising on this and other sites."),
-        ("social", "Social media", "Share buttons and embedded posts from social networks."),
-        ("comments", "Comments", "The third-party comment system under articles."),
+        (TITLES_EN[0].0, TITLES_EN[0].1, "Needed for the site to work, such as keeping you signed in. They cannot be switched off."),
+        (TITLES_EN[1].0, TITLES_EN[1].1, "Help us understand how the site is used, so we can improve it."),
+        (TITLES_EN[2].0, TITLES_EN[2].1, "Used to show you relevant advertising on this and other sites."),
+        (TITLES_EN[3].0, TITLES_EN[3].1, "Share buttons and embedded posts from social networks."),
+        (TITLES_EN[4].0, TITLES_EN[4].1, "The third-party comment system under articles."),
     ],
 };
+
+// The English category titles stand apart from `EN.categories` for the same reason as the
+// settings labels: the core's placeholder names a blocked category by its title, and reaching it
+// through `EN.categories` put the descriptions into the returning visitor's download.
+const TITLES_EN: [(&str, &str); 5] = [
+    ("necessary", "Strictly necessary"),
+    ("analytics", "Analytics"),
+    ("marketing", "Marketing"),
+    ("social", "Social media"),
+    ("comments", "Comments"),
+];
+
+/// The English title of a usual category id (`EN.categories`), without its description.
+pub fn category_title(id: &str) -> Option<&'static str> {
+    TITLES_EN.iter().find(|(k, _)| *k == id).map(|(_, t)| *t)
+}
 
 /// Just the floating settings button's label, for the core: it shows the button on pages where
 /// the UI (and the rest of the catalogue) is never loaded.

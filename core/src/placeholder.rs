@@ -78,7 +78,7 @@ pub fn insert(frame: &Element, ctx: &Context) {
     };
     let category = frame.get_attribute("data-category").unwrap_or_default();
     let service = frame.get_attribute("data-service");
-    let (category_title, _) = texts::category_texts(&ctx.config, &ctx.lang, &category, None);
+    let category_title = texts::category_title(&ctx.config, &ctx.lang, &category);
     let name = service
         .as_deref()
         .and_then(|s| {

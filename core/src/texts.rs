@@ -225,18 +225,31 @@ pub fn category_texts(
     };
     let site = layer(site_texts(config, lang)).unwrap_or_default();
     let file = layer(shipped).unwrap_or_default();
-    let english = EN.categories.iter().find(|(k, _, _)| *k == id);
-    let title = site
-        .title
-        .or(file.title)
-        .or_else(|| english.map(|e| e.1.to_owned()))
-        .unwrap_or_else(|| id.to_owned());
+    let title = title_or_english(site.title.or(file.title), id);
     let description = site
         .description
         .or(file.description)
-        .or_else(|| english.map(|e| e.2.to_owned()))
+        .or_else(|| {
+            let english = EN.categories.iter().find(|(k, _, _)| *k == id);
+            english.map(|e| e.2.to_owned())
+        })
         .unwrap_or_default();
     (title, description)
+}
+
+/// A category's title alone, as `category_texts` gives it with no shipped file: what the core's
+/// placeholder shows (without the English descriptions in its wasm).
+pub fn category_title(config: &Config, lang: &str, id: &str) -> String {
+    let site = site_texts(config, lang)
+        .and_then(|t| t.categories.iter().find(|(k, _)| k == id))
+        .and_then(|(_, c)| c.title.clone());
+    title_or_english(site, id)
+}
+
+fn title_or_english(title: Option<String>, id: &str) -> String {
+    title
+        .or_else(|| catalogue::category_title(id).map(str::to_owned))
+        .unwrap_or_else(|| id.to_owned())
 }
 
 /// A piece of a config text: plain text, or a link written `[label](url)`.
@@ -382,6 +395,23 @@ mod tests {
         );
         assert_eq!(category_texts(&c, "en", "other", None).0, "other");
         assert!(is_rtl("ar-EG") && is_rtl("HE") && !is_rtl("hu"));
+    }
+
+    #[test]
+    fn the_placeholders_title_is_category_texts_title() {
+        let c = config_with_texts(
+            r#"{"en":{"categories":{"stats":{"title":"Stats"},"necessary":{"description":"d"}}}}"#,
+        );
+        for lang in ["en", "EN", "de"] {
+            for id in ["stats", "necessary", "analytics", "comments", "other", ""] {
+                assert_eq!(
+                    category_title(&c, lang, id),
+                    category_texts(&c, lang, id, None).0,
+                    "{lang} {id}"
+                );
+            }
+        }
+        assert_eq!(category_title(&c, "en", "social"), "Social media");
     }
 
     #[test]
