@@ -20,21 +20,10 @@ use crate::texts;
 const MARK: &str = "data-optin-placeholder";
 
 /// Look that needs no stylesheet; sites can restyle `[data-optin-placeholder]` with `!important`.
-const STYLE: &[(&str, &str)] = &[
-    ("box-sizing", "border-box"),
-    ("display", "flex"),
-    ("flex-direction", "column"),
-    ("align-items", "center"),
-    ("justify-content", "center"),
-    ("gap", "8px"),
-    ("padding", "16px"),
-    ("overflow", "auto"),
-    ("text-align", "center"),
-    ("font", "15px/1.4 system-ui, sans-serif"),
-    ("color", "#1b1f24"),
-    ("background", "#eef1f4"),
-    ("border", "1px solid #6b7480"),
-];
+/// Set as one `cssText` (the CSSOM, like `setProperty`): one string, not thirteen pairs.
+const STYLE: &str = "box-sizing:border-box;display:flex;flex-direction:column;align-items:center;\
+justify-content:center;gap:8px;padding:16px;overflow:auto;text-align:center;\
+font:15px/1.4 system-ui, sans-serif;color:#1b1f24;background:#eef1f4;border:1px solid #6b7480";
 
 thread_local! {
     /// The placeholders the widget made. Known by identity, never by their attributes: markup
@@ -73,7 +62,8 @@ pub fn insert(frame: &Element, ctx: &Context) {
     if existing(frame).is_some() {
         return;
     }
-    let Some(document) = frame.owner_document() else {
+    // The page's document: the walk and the observer only see frames in it.
+    let Some(document) = crate::document() else {
         return;
     };
     let category = frame.get_attribute("data-category").unwrap_or_default();
@@ -102,9 +92,7 @@ pub fn insert(frame: &Element, ctx: &Context) {
     let rect = frame.get_bounding_client_rect();
     if let Some(el) = region.dyn_ref::<HtmlElement>() {
         let style = el.style();
-        for (property, value) in STYLE {
-            let _ = style.set_property(property, value);
-        }
+        style.set_css_text(STYLE);
         let _ = style.set_property("width", &dimension(frame, "width", rect.width(), "300px"));
         let _ = style.set_property(
             "height",
