@@ -65,7 +65,6 @@ fn with_widget<R>(f: impl FnOnce(&mut Widget) -> R) -> Option<R> {
 /// Starts the widget with the page's config (`None`: the built-in one), applies a valid stored
 /// choice, and tells whether the visitor must be asked (banner). A broken config is an error:
 /// nothing gated runs and the stored choice is left untouched.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn start(config_json: Option<String>) -> Result<bool, JsValue> {
     let config_json = config_json.unwrap_or_else(|| Config::BUILTIN_JSON.to_owned());
     let parsed = Config::parse(&config_json).map_err(|e| JsValue::from_str(&e.describe()))?;
@@ -284,7 +283,6 @@ fn apply(when: When) {
 
 /// Records a choice: `method` is `accept-all`, `reject-all` or `custom`, with `accepted` listing
 /// category ids and `category/service` pairs.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
     let method = Method::parse(method).ok_or_else(|| {
         JsValue::from_str("optin: unknown choice; use accept-all, reject-all or custom")
@@ -314,7 +312,6 @@ pub fn choose(method: &str, accepted: Vec<String>) -> Result<(), JsValue> {
 }
 
 /// Forgets the stored choice everywhere (`optin.reset()`); the loader then shows the banner.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn reset() -> Result<(), JsValue> {
     update(|w| {
         w.stored = Stored::Missing;
@@ -326,7 +323,6 @@ pub fn reset() -> Result<(), JsValue> {
 /// The switches the panel starts from: the valid record's choices, or after a new revision or
 /// expiry the previous record's choices for categories that still exist (new ones off).
 /// `revised` tells the banner to show the config's `revisionNotice`.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn choices_json() -> Option<String> {
     read_widget(|w| {
         let revised = w
@@ -340,7 +336,6 @@ pub fn choices_json() -> Option<String> {
 
 /// Grants one service (stored), or with an empty `service` the whole category, keeping
 /// everything else as it is.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
     let mut accepted =
         read_widget(|w| consent::accepted_with(&w.access(), Some((category, service))))
@@ -352,7 +347,6 @@ pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
 }
 
 /// Allows a category (`cat`) or a service (`cat/svc`) for this page view, without storing it.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn allow_for_page(target: &str) -> Result<(), JsValue> {
     update(|w| {
         if !w.page_only.iter().any(|p| p == target) {
@@ -373,7 +367,6 @@ pub fn granted_service(category: &str, service: &str) -> bool {
 }
 
 /// The valid stored record as JSON, or `None` before a choice.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn consent_json() -> Option<String> {
     read_widget(|w| w.stored.valid().map(|r| r.to_json())).flatten()
 }
@@ -383,13 +376,11 @@ pub fn config() -> Option<Rc<Config>> {
     read_widget(|w| Rc::clone(&w.config))
 }
 
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn config_json() -> Option<String> {
     read_widget(|w| w.config_json.clone())
 }
 
 /// The floating settings button's label: the site's `settings` text, else the built-in one.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn settings_label() -> Option<String> {
     read_widget(|w| {
         let site = w
@@ -403,28 +394,24 @@ pub fn settings_label() -> Option<String> {
     })
 }
 
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn lang() -> Option<String> {
     read_widget(|w| w.lang.clone())
 }
 
 /// The file with the built-in texts of the visitor's language, relative to the widget's folder
 /// (`lang/de.json`), for the loader to fetch with the UI; `None` for English (compiled in).
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn catalogue_file() -> Option<String> {
     read_widget(|w| crate::catalogue::file_for(&w.lang)).flatten()
 }
 
 /// Google Consent Mode v2 values for every mapped consent type under the current access, as a
 /// `gtag('consent', 'update', …)` argument: `{"ad_storage":"denied", …}`.
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn consent_mode_json() -> Option<String> {
     read_widget(|w| consent_mode::update_json(&w.config, &w.access()))
 }
 
 /// The consent receipt: the stored record plus the policy it was given under and the site, for
 /// the visitor to download and for the site's consent log (`log.endpoint`).
-#[cfg_attr(feature = "exports", wasm_bindgen)]
 pub fn receipt_json() -> Option<String> {
     // The origin is read before the state is taken: `location` belongs to the page.
     let site = crate::window()
@@ -476,4 +463,89 @@ fn new_uuid() -> String {
         }
     }
     consent::uuid_v4(bytes)
+}
+
+/// The wasm exports, as the functions above. A string or nothing (`undefined`) is made a JS
+/// string here, and an error thrown here: wasm-bindgen's own `Option<String>` and `Result`
+/// returns cost every export a multivalue shim in the wasm and a wrapper in the glue.
+#[cfg(feature = "exports")]
+mod exports {
+    use wasm_bindgen::prelude::*;
+
+    #[inline(never)]
+    fn js(s: Option<String>) -> JsValue {
+        s.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s))
+    }
+
+    /// An error is thrown from here, once the operation has returned (nothing of it is left to
+    /// drop): wasm-bindgen's `Result` return costs every export a multivalue shim and a check in
+    /// the glue.
+    fn thrown<T>(r: Result<T, JsValue>) -> T {
+        r.unwrap_or_else(|e| wasm_bindgen::throw_val(e))
+    }
+
+    #[wasm_bindgen(js_name = choices_json)]
+    pub fn choices_json() -> JsValue {
+        js(super::choices_json())
+    }
+
+    #[wasm_bindgen(js_name = consent_json)]
+    pub fn consent_json() -> JsValue {
+        js(super::consent_json())
+    }
+
+    #[wasm_bindgen(js_name = config_json)]
+    pub fn config_json() -> JsValue {
+        js(super::config_json())
+    }
+
+    #[wasm_bindgen(js_name = settings_label)]
+    pub fn settings_label() -> JsValue {
+        js(super::settings_label())
+    }
+
+    #[wasm_bindgen(js_name = lang)]
+    pub fn lang() -> JsValue {
+        js(super::lang())
+    }
+
+    #[wasm_bindgen(js_name = catalogue_file)]
+    pub fn catalogue_file() -> JsValue {
+        js(super::catalogue_file())
+    }
+
+    #[wasm_bindgen(js_name = consent_mode_json)]
+    pub fn consent_mode_json() -> JsValue {
+        js(super::consent_mode_json())
+    }
+
+    #[wasm_bindgen(js_name = receipt_json)]
+    pub fn receipt_json() -> JsValue {
+        js(super::receipt_json())
+    }
+
+    #[wasm_bindgen(js_name = start)]
+    pub fn start(config_json: Option<String>) -> bool {
+        thrown(super::start(config_json))
+    }
+
+    #[wasm_bindgen(js_name = choose)]
+    pub fn choose(method: &str, accepted: Vec<String>) {
+        thrown(super::choose(method, accepted))
+    }
+
+    #[wasm_bindgen(js_name = reset)]
+    pub fn reset() {
+        thrown(super::reset())
+    }
+
+    #[wasm_bindgen(js_name = accept_service)]
+    pub fn accept_service(category: &str, service: &str) {
+        thrown(super::accept_service(category, service))
+    }
+
+    #[wasm_bindgen(js_name = allow_for_page)]
+    pub fn allow_for_page(target: &str) {
+        thrown(super::allow_for_page(target))
+    }
 }
