@@ -1,180 +1,69 @@
-//! The core's model, read straight from the JS objects `window.optin` hands out (`config()`,
-//! `choices()`) and from a parsed language file, through `Reflect`: no copy of optin-core's JSON
-//! reader, config shape check or validation in this wasm (7.2 KB brotli of the first visit).
-//! Nothing here is checked again: the core checked the config before it started (and
-//! `optin.config()` is `null` until then), and `choices()` is the core's own output. What the
-//! JSON text had, the object has too, in the same order: the loader builds both objects with
-//! `JSON.parse`, which the UI once turned back into text with `JSON.stringify` to read it.
+//! The page's JS objects as optin-core's JSON values: the config and the choices `window.optin`
+//! hands out (`config()`, `choices()`) and a parsed language file become `json::Value`s, which
+//! the core's own readers read (`Config::read`, `Texts::read`, `Access::from_choices`). So this
+//! wasm carries no copy of the core's JSON text reader, config shape check or validation (7 KB
+//! brotli of the first visit) and no second reader of the config's shape. Nothing is checked
+//! again: the core checked the config before it started (`optin.config()` is `null` until then),
+//! and `choices()` is the core's own output. The loader builds the objects with `JSON.parse`, so
+//! they hold what the JSON text held, in the same order.
 
-use js_sys::{Array, Object, Reflect};
-use optin_core::config::{
-    Category, Config, CookieInfo, Service, DEFAULT_EXPIRY_DAYS, LAYOUTS, SETTINGS_BUTTON, THEMES,
-};
+use js_sys::{Array, Object};
+use optin_core::config::Config;
 use optin_core::consent::Access;
-use optin_core::record::Grants;
-use optin_core::texts::{CategoryTexts, Texts};
+use optin_core::json::Value;
+use optin_core::texts::Texts;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// `v[key]`, `undefined` where `v` is not an object.
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap_or_default()
-}
-
-fn text(v: &JsValue, key: &str) -> Option<String> {
-    get(v, key).as_string()
-}
-
-/// `v[key] === true`
-fn yes(v: &JsValue, key: &str) -> bool {
-    get(v, key).as_bool() == Some(true)
-}
-
-/// The items of the array `v[key]`, none if it is not one.
-fn items(v: &JsValue, key: &str) -> Vec<JsValue> {
-    get(v, key)
-        .dyn_into::<Array>()
-        .map(|a| a.to_vec())
-        .unwrap_or_default()
-}
-
-/// `v` is an object, not an array.
-fn is_object(v: &JsValue) -> bool {
-    v.is_object() && !Array::is_array(v)
-}
-
-/// The `[key, value]` pairs of `v` if it is an object (not an array), in JS's order; none
-/// otherwise.
-fn entries(v: &JsValue) -> Vec<(String, JsValue)> {
-    if !is_object(v) {
-        return Vec::new();
-    }
-    Object::entries(v.unchecked_ref())
-        .iter()
-        .map(|pair| {
-            let pair: Array = pair.unchecked_into();
-            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
-        })
-        .collect()
-}
-
-/// The config `optin.config()` returned, `None` before the core started. Only what the UI reads
-/// (categories, their services and cookies, texts, privacy policy, layout, theme) is read; the
-/// rest is left empty or at the core's defaults, and nothing in this UI reads it.
-pub fn config(v: &JsValue) -> Option<Config> {
-    if !is_object(v) {
-        return None;
-    }
-    Some(Config {
-        revision: 1,
-        lang: None,
-        privacy_policy_url: text(v, "privacyPolicyUrl"),
-        storage_key: String::new(),
-        cookie_domain: None,
-        expires_after_days: DEFAULT_EXPIRY_DAYS,
-        layout: text(v, "layout").unwrap_or_else(|| LAYOUTS[0].to_owned()),
-        theme: text(v, "theme").unwrap_or_else(|| THEMES[0].to_owned()),
-        settings_button: SETTINGS_BUTTON[0].to_owned(),
-        google_consent_mode: Vec::new(),
-        honor_gpc: true,
-        log_endpoint: None,
-        reload_on_withdraw: true,
-        categories: items(v, "categories").iter().map(category).collect(),
-        texts: entries(&get(v, "texts"))
-            .into_iter()
-            .map(|(lang, t)| (lang, texts(&t)))
-            .collect(),
-    })
-}
-
-fn category(v: &JsValue) -> Category {
-    Category {
-        id: text(v, "id").unwrap_or_default(),
-        required: yes(v, "required"),
-        gpc: yes(v, "gpc"),
-        services: items(v, "services").iter().map(service).collect(),
-    }
-}
-
-fn service(v: &JsValue) -> Service {
-    Service {
-        id: text(v, "id").unwrap_or_default(),
-        name: text(v, "name"),
-        provider: text(v, "provider"),
-        purpose: text(v, "purpose"),
-        privacy_policy_url: text(v, "privacyPolicyUrl"),
-        cookies: items(v, "cookies").iter().map(cookie).collect(),
-        local_storage: Vec::new(),
-    }
-}
-
-/// `"_ga"` or `{ "name": "_ga", … }`.
-fn cookie(v: &JsValue) -> CookieInfo {
-    CookieInfo {
-        name: v
-            .as_string()
-            .unwrap_or_else(|| text(v, "name").unwrap_or_default()),
-        purpose: text(v, "purpose"),
-        duration: text(v, "duration"),
-        party: text(v, "party"),
-        path: None,
-    }
-}
-
-/// Texts in the config's `texts` format: every string field, and per category its title and
-/// description.
-fn texts(v: &JsValue) -> Texts {
-    let mut texts = Texts::default();
-    for (key, value) in entries(v) {
-        if let Some(t) = value.as_string() {
-            texts.entries.push((key, t));
+/// The value a JSON parser would have made of the text `JSON.stringify(v)`.
+fn value(v: &JsValue) -> Value {
+    if let Some(s) = v.as_string() {
+        Value::Str(s)
+    } else if let Some(b) = v.as_bool() {
+        Value::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        // As the core's reader: integers that fit, and any other number unread.
+        if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+            Value::Int(n as i64)
+        } else {
+            Value::OtherNumber
         }
+    } else if let Some(items) = v.dyn_ref::<Array>() {
+        Value::Arr(items.iter().map(|item| value(&item)).collect())
+    } else if v.is_object() {
+        let entries = Object::entries(v.unchecked_ref());
+        let members = entries.iter().map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            (
+                pair.get(0).as_string().unwrap_or_default(),
+                value(&pair.get(1)),
+            )
+        });
+        Value::Obj(members.collect())
+    } else {
+        Value::Null
     }
-    for (id, c) in entries(&get(v, "categories")) {
-        let texts_of = CategoryTexts {
-            title: text(&c, "title"),
-            description: text(&c, "description"),
-        };
-        texts.categories.push((id, texts_of));
+}
+
+/// The config `optin.config()` returned, `None` before the core started.
+pub fn config(v: &JsValue) -> Option<Config> {
+    match value(v) {
+        v @ Value::Obj(_) => Some(Config::read(&v)),
+        _ => None,
     }
-    texts
 }
 
 /// A shipped language file (`lang/<code>.json`); `None` if it is not a JSON object.
 pub fn language_file(json: &str) -> Option<Texts> {
-    let v = js_sys::JSON::parse(json).ok()?;
-    is_object(&v).then(|| texts(&v))
+    match value(&js_sys::JSON::parse(json).ok()?) {
+        v @ Value::Obj(_) => Some(Texts::read(&v)),
+        _ => None,
+    }
 }
 
-/// What `optin.choices()` returned: `{categories: {id: bool}, services: {cat: {svc: bool}},
-/// revised, gpc}`, as the switches and whether the choice predates a new revision. `None` if it
-/// is not that shape (`null` before the core started).
+/// What `optin.choices()` returned: the switches and whether the choice predates a new revision.
+/// `None` if it is not that shape (`null` before the core started).
 pub fn choices(v: &JsValue) -> Option<(Access, bool)> {
-    let by_category = get(v, "services");
-    if !is_object(&by_category) {
-        return None;
-    }
-    let mut services = Vec::new();
-    for (category, per_service) in entries(&by_category) {
-        services.push((category, grants(&per_service)?));
-    }
-    let access = Access {
-        categories: grants(&get(v, "categories"))?,
-        services,
-        chosen: true,
-    };
-    Some((access, yes(v, "revised")))
-}
-
-/// `{id: bool, …}`
-fn grants(v: &JsValue) -> Option<Grants> {
-    if !is_object(v) {
-        return None;
-    }
-    let mut grants = Grants::new();
-    for (id, on) in entries(v) {
-        grants.push((id, on.as_bool()?));
-    }
-    Some(grants)
+    Access::from_choices(&value(v))
 }
 
 #[cfg(test)]
@@ -184,17 +73,21 @@ mod tests {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    /// A config with every field the UI reads, in each of its forms.
+    /// A config with every field, in each of its forms.
     const RICH: &str = r#"{
-        "revision": 3, "storageKey": "k", "layout": "bar-top", "theme": "dark",
-        "privacyPolicyUrl": "https://example.com/privacy",
+        "revision": 3, "lang": "de", "storageKey": "k", "cookieDomain": ".example.com",
+        "expiresAfterDays": 30, "layout": "bar-top", "theme": "dark",
+        "settingsButton": "bottom-right", "honorGpc": false, "reloadOnWithdraw": false,
+        "log": {"endpoint": "/consent-log"}, "privacyPolicyUrl": "https://example.com/privacy",
+        "googleConsentMode": {"analytics_storage": "analytics", "ad_storage": "analytics/ga"},
         "categories": [
             {"id": "necessary", "required": true},
             {"id": "analytics", "gpc": true, "services": [
                 {"id": "ga", "name": "Google Analytics", "provider": "Google",
                  "purpose": "Counts visits.", "privacyPolicyUrl": "https://policies.google.com/",
+                 "localStorage": ["_ga_store"],
                  "cookies": ["_gid", {"name": "_ga", "purpose": "Tells visitors apart.",
-                     "duration": "2 years", "party": "third"}]},
+                     "duration": "2 years", "party": "third", "path": "/"}]},
                 {"id": "plain"}]}],
         "texts": {
             "en": {"bannerTitle": "Cookies", "categories": {"analytics": {"title": "Stats",
@@ -203,35 +96,26 @@ mod tests {
         }
     }"#;
 
-    /// The core's config as the UI sees it: the fields `config` does not read at their defaults.
-    fn as_read(mut c: Config) -> Config {
-        c.revision = 1;
-        c.lang = None;
-        c.storage_key = String::new();
-        c.cookie_domain = None;
-        c.expires_after_days = DEFAULT_EXPIRY_DAYS;
-        c.settings_button = SETTINGS_BUTTON[0].to_owned();
-        c.google_consent_mode = Vec::new();
-        c.honor_gpc = true;
-        c.log_endpoint = None;
-        c.reload_on_withdraw = true;
-        for service in c.categories.iter_mut().flat_map(|c| c.services.iter_mut()) {
-            service.local_storage = Vec::new();
-            for cookie in &mut service.cookies {
-                cookie.path = None;
-            }
-        }
-        c
-    }
-
-    /// What the UI reads from the object equals what the core parses from the same text, field
-    /// for field: the two readings of the config's shape cannot drift apart unnoticed.
+    /// The config read from the page's object equals the core's parse of the same text, field for
+    /// field.
     #[wasm_bindgen_test]
     fn the_ui_reads_the_config_as_the_core_parses_it() {
         for text in [include_str!("../www/optin-config.json"), RICH] {
             let core = Config::parse(text).expect("a valid config").config;
             let read = config(&js_sys::JSON::parse(text).unwrap()).expect("an object");
-            assert_eq!(read, as_read(core));
+            assert_eq!(read, core);
         }
+    }
+
+    /// The choices `optin.choices()` hands out are read back as the core wrote them.
+    #[wasm_bindgen_test]
+    fn the_ui_reads_the_choices_as_the_core_wrote_them() {
+        let json = r#"{"categories":{"necessary":true,"analytics":false},
+            "services":{"analytics":{"ga":true}},"revised":true,"gpc":false}"#;
+        let from_object = choices(&js_sys::JSON::parse(json).unwrap());
+        assert_eq!(from_object, Access::from_choices_json(json));
+        assert!(from_object.is_some_and(|(access, revised)| revised
+            && access.services == [("analytics".to_owned(), vec![("ga".to_owned(), true)])]));
+        assert_eq!(choices(&JsValue::NULL), None);
     }
 }

@@ -346,7 +346,9 @@ impl Config {
         Config::read(&value).validated()
     }
 
-    fn read(v: &Value) -> Config {
+    /// Reads a document `check` has accepted: absent fields get their defaults. `parse` checks
+    /// first; optin-ui reads the config the core checked, as the page's object (its `read.rs`).
+    pub fn read(v: &Value) -> Config {
         Config {
             revision: uint(v, "revision", 1),
             lang: text(v, "lang"),

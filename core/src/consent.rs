@@ -284,7 +284,11 @@ impl Access {
     /// Reads what `optin.choices()` returns: `{categories: {id: bool}, services: {cat: {svc:
     /// bool}}, revised: bool}`. `None` if it is not that shape.
     pub fn from_choices_json(text: &str) -> Option<(Access, bool)> {
-        let v = json::parse(text).ok()?;
+        Access::from_choices(&json::parse(text).ok()?)
+    }
+
+    /// `from_choices_json` on the parsed document (optin-ui reads the page's object).
+    pub fn from_choices(v: &Value) -> Option<(Access, bool)> {
         let Some(Value::Obj(by_category)) = v.get("services") else {
             return None;
         };

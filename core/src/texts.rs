@@ -42,8 +42,8 @@ impl Texts {
         }
     }
 
-    /// Reads texts the config check has accepted.
-    pub(crate) fn read(v: &Value) -> Texts {
+    /// Reads texts the config check has accepted, or a language file.
+    pub fn read(v: &Value) -> Texts {
         let mut texts = Texts::default();
         if let Value::Obj(fields) = v {
             for (key, value) in fields {
