@@ -108,7 +108,11 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self, word: &str, value: Value) -> Result<Value, String> {
-        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+        if self
+            .bytes
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(word.as_bytes()))
+        {
             self.pos += word.len();
             Ok(value)
         } else {
@@ -186,7 +190,7 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<Value, String> {
         let start = self.pos;
-        let negative = self.bytes[self.pos] == b'-';
+        let negative = self.bytes.get(self.pos) == Some(&b'-');
         if negative {
             self.pos += 1;
         }
@@ -200,7 +204,7 @@ impl Parser<'_> {
             self.pos += 1;
         }
         let digits = self.pos - digits_start;
-        if digits == 0 || (digits > 1 && self.bytes[digits_start] == b'0') {
+        if digits == 0 || (digits > 1 && self.bytes.get(digits_start) == Some(&b'0')) {
             self.pos = start;
             return Err(self.error("invalid number"));
         }
@@ -332,20 +336,22 @@ impl Parser<'_> {
 fn repeated_key(keys: &mut [&str]) -> bool {
     let n = keys.len();
     // First build a max-heap (sifting down each parent, last first), then move its top to the
-    // end of the unsorted part n - 1 times.
+    // end of the unsorted part n - 1 times. Through `get`, never indexing: no bounds checks.
     for i in (1..n + n / 2).rev() {
         let (root, end) = match i.checked_sub(n) {
             Some(parent) => (parent, n),
             None => {
-                keys.swap(0, i);
+                swap(keys, 0, i);
                 (0, i)
             }
         };
-        sift_down(&mut keys[..end], root);
+        if let Some(heap) = keys.get_mut(..end) {
+            sift_down(heap, root);
+        }
     }
     keys.windows(2).any(|w| {
         step();
-        w[0] == w[1]
+        w.first() == w.get(1)
     })
 }
 
@@ -353,14 +359,33 @@ fn repeated_key(keys: &mut [&str]) -> bool {
 fn sift_down(heap: &mut [&str], mut root: usize) {
     loop {
         let mut child = 2 * root + 1;
-        if child + 1 < heap.len() && less(heap[child], heap[child + 1]) {
-            child += 1;
+        let (Some(&top), Some(&left)) = (heap.get(root), heap.get(child)) else {
+            return;
+        };
+        let mut greater = left;
+        if let Some(&right) = heap.get(child + 1) {
+            if less(left, right) {
+                child += 1;
+                greater = right;
+            }
         }
-        if child >= heap.len() || !less(heap[root], heap[child]) {
+        if !less(top, greater) {
             return;
         }
-        heap.swap(root, child);
+        swap(heap, root, child);
         root = child;
+    }
+}
+
+/// `keys.swap(a, b)` for indices known to be in range, without its bounds checks.
+fn swap(keys: &mut [&str], a: usize, b: usize) {
+    if let (Some(&x), Some(&y)) = (keys.get(a), keys.get(b)) {
+        if let Some(k) = keys.get_mut(a) {
+            *k = y;
+        }
+        if let Some(k) = keys.get_mut(b) {
+            *k = x;
+        }
     }
 }
 
@@ -399,18 +424,12 @@ pub fn push_str(out: &mut String, s: &str) {
 }
 
 /// Appends an unsigned integer in decimal (no `format!`: keeps core::fmt out of hot paths).
-pub fn push_uint(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub fn push_uint(out: &mut String, n: u64) {
+    // Recursive (at most 20 deep) rather than through a buffer: no index to check.
+    if n >= 10 {
+        push_uint(out, n / 10);
     }
-    out.extend(buf[i..].iter().map(|&d| char::from(d)));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// A JSON object written field by field.

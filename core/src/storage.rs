@@ -12,7 +12,7 @@
 //! through `&self`, shared by `Rc` and called with no other state borrowed, and its own cells
 //! are never borrowed across a call into the page.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlDocument;
@@ -25,13 +25,21 @@ const COOKIE_MAX: usize = 3800;
 
 pub struct Store {
     key: String,
-    local: RefCell<Option<web_sys::Storage>>,
+    local: Cell<Option<web_sys::Storage>>,
     /// Whether the record is also kept in a cookie, and on which domain (`None`: this host).
-    cookie: RefCell<Option<Option<String>>>,
+    cookie: Cell<Option<Option<String>>>,
     max_age_secs: u64,
-    memory: RefCell<Option<String>>,
+    memory: Cell<Option<String>>,
     /// Set while a call into the page is under way: see [`Store::busy`].
     busy: Cell<bool>,
+}
+
+/// A copy of what a cell holds. Cells, not `RefCell`s: nothing here is ever borrowed across a
+/// call, and a `RefCell`'s borrow checks would each bring a panic path into the wasm.
+fn peek<T: Clone>(cell: &Cell<Option<T>>) -> Option<T> {
+    let value = cell.take();
+    cell.set(value.clone());
+    value
 }
 
 fn document() -> Option<HtmlDocument> {
@@ -72,10 +80,10 @@ impl Store {
         };
         Store {
             key: key.to_owned(),
-            local: RefCell::new(local),
-            cookie: RefCell::new(cookie),
+            local: Cell::new(local),
+            cookie: Cell::new(cookie),
             max_age_secs: u64::from(lifetime_days) * 86_400,
-            memory: RefCell::new(None),
+            memory: Cell::new(None),
             busy: Cell::new(false),
         }
     }
@@ -97,11 +105,11 @@ impl Store {
     }
 
     fn local(&self) -> Option<web_sys::Storage> {
-        self.local.borrow().clone()
+        peek(&self.local)
     }
 
     fn cookie_domain(&self) -> Option<Option<String>> {
-        self.cookie.borrow().clone()
+        peek(&self.cookie)
     }
 
     /// Every stored copy (localStorage, cookie, memory), for the caller to pick the newest.
@@ -119,7 +127,7 @@ impl Store {
                     out.push(v);
                 }
             }
-            out.extend(self.memory.borrow().clone());
+            out.extend(peek(&self.memory));
             out
         })
     }
@@ -147,12 +155,13 @@ impl Store {
     /// Stores `value` everywhere the chain uses; what the browser refuses falls to the next link.
     pub fn write(&self, value: &str) {
         // Memory first: whatever the page's hooks do meanwhile, the choice holds on this page.
-        self.memory.replace(Some(value.to_owned()));
+        self.memory.set(Some(value.to_owned()));
         self.io(|| {
             if let Some(s) = self.local() {
                 if s.set_item(&self.key, value).is_err() {
-                    self.local.replace(None);
-                    self.cookie.borrow_mut().get_or_insert(None);
+                    self.local.set(None);
+                    // A cookie from now on, on the configured domain if there is one.
+                    self.cookie.set(Some(self.cookie.take().unwrap_or(None)));
                     log::warn("localStorage refused the consent record; keeping it in a cookie");
                 }
             }
@@ -193,7 +202,7 @@ impl Store {
 
     /// Forgets the record everywhere (`optin.reset()`).
     pub fn remove(&self) {
-        self.memory.replace(None);
+        self.memory.set(None);
         self.io(|| {
             if let Some(s) = self.local() {
                 let _ = s.remove_item(&self.key);

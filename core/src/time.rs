@@ -8,6 +8,8 @@
 //! both functions to this one range makes every timestamp `from_iso` accepts format back to
 //! itself, so two different receipts can never end up with the same timestamp.
 
+use std::num::NonZeroU64;
+
 pub const DAY_MS: f64 = 86_400_000.0;
 /// 9999-12-31T23:59:59.999Z, the last instant the format can write.
 pub const MAX_MS: f64 = 253_402_300_799_999.0;
@@ -71,10 +73,11 @@ pub fn to_iso(ms: f64) -> String {
 }
 
 /// Zero-padded decimal without `format!`, which would pull core::fmt into the wasm.
+/// `value` is never negative. Divided as a u64 by a `NonZeroU64`: no division-by-zero check.
 fn push_padded(s: &mut String, value: i64, width: u32) {
     for place in (0..width).rev() {
-        let digit = (value / 10_i64.pow(place) % 10) as u32;
-        s.push(char::from_digit(digit, 10).unwrap_or('0'));
+        let place = NonZeroU64::new(10_u64.pow(place)).unwrap_or(NonZeroU64::MIN);
+        s.push(char::from(b'0' + (value as u64 / place % 10) as u8));
     }
 }
 
