@@ -118,6 +118,8 @@ impl<G: Grow> SizeClasses<G> {
 
 /// The free list a block of this layout belongs to: a power of two at least as large as both its
 /// size and its alignment (so a reused block is aligned enough), `None` above 32 KB.
+// Inlined, so that the bound it checks spares the callers' index their own check.
+#[inline(always)]
 fn class_of(layout: &Layout) -> Option<usize> {
     let size = layout.size().max(layout.align()).max(8);
     let class = size.next_power_of_two().trailing_zeros() as usize - 3;

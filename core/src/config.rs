@@ -398,13 +398,13 @@ impl Config {
                     "must list at most 64 services",
                 ));
             }
-            if self.categories[..i].iter().any(|c| c.id == category.id) {
+            if self.categories.iter().take(i).any(|c| c.id == category.id) {
                 return Err(error(&join(&path, "id"), "duplicate category id"));
             }
             for (j, service) in category.services.iter().enumerate() {
                 let spath = index(&join(&path, "services"), j);
                 check_id(&service.id, &join(&spath, "id"))?;
-                if category.services[..j].iter().any(|s| s.id == service.id) {
+                if category.services.iter().take(j).any(|s| s.id == service.id) {
                     return Err(error(&join(&spath, "id"), "duplicate service id"));
                 }
                 check_url(
