@@ -164,7 +164,7 @@ fn follow_choices_made_elsewhere() {
     let f = reread.as_ref().unchecked_ref();
     let _ = window.add_event_listener_with_callback("storage", f);
     let _ = window.add_event_listener_with_callback("pageshow", f);
-    if let Some(document) = window.document() {
+    if let Some(document) = crate::document() {
         let _ = document.add_event_listener_with_callback("visibilitychange", f);
     }
     reread.forget();
@@ -437,10 +437,7 @@ fn gpc_signal() -> bool {
 }
 
 fn html_lang() -> Option<String> {
-    crate::window()?
-        .document()?
-        .document_element()?
-        .get_attribute("lang")
+    crate::document()?.document_element()?.get_attribute("lang")
 }
 
 fn browser_langs() -> Vec<String> {

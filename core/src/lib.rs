@@ -58,6 +58,9 @@ extern "C" {
     /// imports with their glue, on every visitor's download.
     #[wasm_bindgen(thread_local_v2, js_name = window)]
     static WINDOW: Option<web_sys::Window>;
+    /// The global `document`, looked up once too (a window keeps its document).
+    #[wasm_bindgen(thread_local_v2, js_name = document)]
+    static DOCUMENT: Option<web_sys::Document>;
 }
 
 /// The page's window, for the browser shell's modules; `None` outside one (a worker).
@@ -69,5 +72,5 @@ pub(crate) fn window() -> Option<web_sys::Window> {
 /// The page's document, for the browser shell's modules; `None` outside a window.
 #[cfg(feature = "engine")]
 pub(crate) fn document() -> Option<web_sys::Document> {
-    window()?.document()
+    DOCUMENT.with(Option::clone)
 }
