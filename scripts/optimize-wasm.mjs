@@ -29,6 +29,10 @@ const out = execFileSync(
   'wasm-opt',
   [
     '-Oz',
+    // Rust's wasm puts the stack first, from 1 MiB down, and data above it: the lowest kilobyte
+    // is never addressed (only a stack 1 MiB deep would reach it), so constant offsets fold into
+    // loads and stores (measured: optin-ui_bg.wasm −410 B brotli, the core's −220 B).
+    '--low-memory-unused',
     ...FEATURES,
     '--minify-imports-and-exports-and-modules',
     // Metadata no browser reads: which compiler made the module, which features it was built for.
