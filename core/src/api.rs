@@ -481,45 +481,26 @@ mod exports {
         r.unwrap_or_else(|e| wasm_bindgen::throw_val(e))
     }
 
-    #[wasm_bindgen(js_name = choices_json)]
-    pub fn choices_json() -> JsValue {
-        js(super::choices_json())
+    /// The exports that answer with a text or nothing: each the function of the same name above,
+    /// its answer a JS string or `undefined`.
+    macro_rules! text_exports {
+        ($($name:ident),*) => {$(
+            #[wasm_bindgen(js_name = $name)]
+            pub fn $name() -> JsValue {
+                js(super::$name())
+            }
+        )*};
     }
-
-    #[wasm_bindgen(js_name = consent_json)]
-    pub fn consent_json() -> JsValue {
-        js(super::consent_json())
-    }
-
-    #[wasm_bindgen(js_name = config_json)]
-    pub fn config_json() -> JsValue {
-        js(super::config_json())
-    }
-
-    #[wasm_bindgen(js_name = settings_label)]
-    pub fn settings_label() -> JsValue {
-        js(super::settings_label())
-    }
-
-    #[wasm_bindgen(js_name = lang)]
-    pub fn lang() -> JsValue {
-        js(super::lang())
-    }
-
-    #[wasm_bindgen(js_name = catalogue_file)]
-    pub fn catalogue_file() -> JsValue {
-        js(super::catalogue_file())
-    }
-
-    #[wasm_bindgen(js_name = consent_mode_json)]
-    pub fn consent_mode_json() -> JsValue {
-        js(super::consent_mode_json())
-    }
-
-    #[wasm_bindgen(js_name = receipt_json)]
-    pub fn receipt_json() -> JsValue {
-        js(super::receipt_json())
-    }
+    text_exports!(
+        choices_json,
+        consent_json,
+        config_json,
+        settings_label,
+        lang,
+        catalogue_file,
+        consent_mode_json,
+        receipt_json
+    );
 
     #[wasm_bindgen(js_name = start)]
     pub fn start(config_json: Option<String>) -> bool {
