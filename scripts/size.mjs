@@ -12,8 +12,9 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // weighs); both are below the budgets, and README "Size" shows each one's measured floor:
 // `--floor` (make size-floor) for the Yew banner, scripts/returning-floor.sh for the core.
 // Subresource Integrity (issue 14) added 629 B to optin.js; the language files' 433 B of it moved
-// into optin-ui.js (issue 17), which only a banner fetches.
-const BUDGET = { returning: 41472, first: 117696 };
+// into optin-ui.js (issue 17), which only a banner fetches. Issue 17 took them from 41 452 and
+// 117 652 B to 39 530 and 105 357 B (README "Size" lists each step).
+const BUDGET = { returning: 39568, first: 105408 };
 const TARGET = { returning: 30 * 1024, first: 80 * 1024 };
 
 const brotli = (path) =>
