@@ -87,15 +87,19 @@ fn test_app() -> Html {
     }
 }
 
-/// One test's app in a host of its own; dropping it unmounts the app and removes the host.
-struct Mounted {
+/// One test's app `F` in a host of its own; dropping it unmounts the app, removes the host and
+/// clears storage.
+struct App<F: BaseComponent<Properties = ()>> {
     host: Element,
-    app: Option<yew::AppHandle<TestApp>>,
+    app: Option<yew::AppHandle<F>>,
 }
 
-impl Mounted {
+/// The provider with its banner and the probe, the app most tests mount.
+type Mounted = App<TestApp>;
+
+impl<F: BaseComponent<Properties = ()>> App<F> {
     /// Mounts the app after setting the stored record to `stored` (`None`: first visit).
-    async fn new(stored: Option<&str>) -> Mounted {
+    async fn new(stored: Option<&str>) -> Self {
         let storage = storage();
         storage.clear().unwrap();
         if let Some(json) = stored {
@@ -104,9 +108,9 @@ impl Mounted {
         RENDERS.with(|r| r.borrow_mut().clear());
         let host = document().create_element("div").unwrap();
         document().body().unwrap().append_child(&host).unwrap();
-        let app = yew::Renderer::<TestApp>::with_root(host.clone()).render();
+        let app = yew::Renderer::<F>::with_root(host.clone()).render();
         sleep(100).await;
-        Mounted {
+        App {
             host,
             app: Some(app),
         }
@@ -116,21 +120,31 @@ impl Mounted {
         self.host.query_selector(selector).unwrap().is_some()
     }
 
-    /// The element the banner's shadow root holds, if shown.
-    fn in_shadow(&self, selector: &str) -> Option<Element> {
-        let widget = self.host.query_selector("optin-widget").unwrap()?;
+    /// `selector` inside the `n`th `<optin-widget>` shadow root of this app.
+    fn in_widget(&self, n: u32, selector: &str) -> Option<Element> {
+        let hosts = self.host.query_selector_all("optin-widget").unwrap();
+        let widget = hosts.item(n)?.unchecked_into::<Element>();
         widget.shadow_root()?.query_selector(selector).unwrap()
     }
 
-    fn click_in_shadow(&self, selector: &str) {
-        self.in_shadow(selector)
-            .unwrap_or_else(|| panic!("{selector} not rendered"))
+    fn click(&self, n: u32, selector: &str) {
+        self.in_widget(n, selector)
+            .unwrap_or_else(|| panic!("{selector} not rendered in widget {n}"))
             .unchecked_into::<HtmlElement>()
             .click();
     }
+
+    /// The element the banner's shadow root (the first widget) holds, if shown.
+    fn in_shadow(&self, selector: &str) -> Option<Element> {
+        self.in_widget(0, selector)
+    }
+
+    fn click_in_shadow(&self, selector: &str) {
+        self.click(0, selector);
+    }
 }
 
-impl Drop for Mounted {
+impl<F: BaseComponent<Properties = ()>> Drop for App<F> {
     fn drop(&mut self) {
         if let Some(app) = self.app.take() {
             app.destroy();
@@ -355,51 +369,6 @@ async fn the_banner_renders_in_the_apps_tree_without_a_shadow_root() {
     storage().clear().unwrap();
 }
 
-/// Mounts `F` in a host of its own on a first visit; `destroy` unmounts it and clears storage.
-struct Other<F: BaseComponent<Properties = ()>> {
-    host: Element,
-    app: Option<yew::AppHandle<F>>,
-}
-
-impl<F: BaseComponent<Properties = ()>> Other<F> {
-    async fn new() -> Self {
-        storage().clear().unwrap();
-        RENDERS.with(|r| r.borrow_mut().clear());
-        let host = document().create_element("div").unwrap();
-        document().body().unwrap().append_child(&host).unwrap();
-        let app = yew::Renderer::<F>::with_root(host.clone()).render();
-        sleep(100).await;
-        Other {
-            host,
-            app: Some(app),
-        }
-    }
-
-    /// `selector` inside the `n`th `<optin-widget>` shadow root of this app.
-    fn in_widget(&self, n: u32, selector: &str) -> Option<Element> {
-        let hosts = self.host.query_selector_all("optin-widget").unwrap();
-        let widget = hosts.item(n)?.unchecked_into::<Element>();
-        widget.shadow_root()?.query_selector(selector).unwrap()
-    }
-
-    fn click(&self, n: u32, selector: &str) {
-        self.in_widget(n, selector)
-            .unwrap_or_else(|| panic!("{selector} not rendered in widget {n}"))
-            .unchecked_into::<HtmlElement>()
-            .click();
-    }
-}
-
-impl<F: BaseComponent<Properties = ()>> Drop for Other<F> {
-    fn drop(&mut self) {
-        if let Some(app) = self.app.take() {
-            app.destroy();
-        }
-        self.host.remove();
-        storage().clear().unwrap();
-    }
-}
-
 const BANNER: &str = "[data-optin=\"banner\"]";
 const PANEL: &str = "[data-optin=\"preferences\"]";
 
@@ -418,7 +387,7 @@ async fn banner_and_preferences_apart_share_one_state() {
             </OptinProvider>
         }
     }
-    let app = Other::<Apart>::new().await;
+    let app = App::<Apart>::new(None).await;
     assert!(
         app.in_widget(0, BANNER).is_some(),
         "the banner in the first"
@@ -483,7 +452,7 @@ async fn the_panel_inline_is_part_of_the_page_and_follows_the_choice() {
             </OptinProvider>
         }
     }
-    let app = Other::<Settings>::new().await;
+    let app = App::<Settings>::new(None).await;
     let panel = app
         .host
         .query_selector(".optin [data-optin=\"preferences\"]")
@@ -641,7 +610,7 @@ async fn consent_mode_goes_through_the_pages_gtag_and_ready_is_announced() {
             .map(|v| v.as_string().unwrap())
             .collect()
     };
-    let app = Other::<SignalsApp>::new().await;
+    let app = App::<SignalsApp>::new(None).await;
     assert_eq!(global("readyCount").as_f64(), Some(1.0), "optin:ready once");
     assert_eq!(
         calls(),
@@ -681,7 +650,7 @@ async fn each_choice_posts_its_receipt_to_the_consent_log() {
             js_sys::Reflect::get(&v, &(*k).into()).unwrap()
         })
     };
-    let app = Other::<SignalsApp>::new().await;
+    let app = App::<SignalsApp>::new(None).await;
     assert_eq!(posts().length(), 0, "nothing before a choice");
     handle().accept(&["social"]);
     sleep(50).await;
