@@ -28,8 +28,11 @@ test('demo server: brotli, Vary, long immutable caching for versioned files, an 
   page.on('pageerror', (e) => errors.push(e.message));
   const responses = new Map();
   page.on('response', (r) => responses.set(new URL(r.url()).pathname, r));
+  // The browser asks for the favicon when it gets round to it, which can be after the banner.
+  const favicon = page.waitForResponse((r) => new URL(r.url()).pathname === '/favicon.svg');
   await page.goto(`${server.origin}/index.html`);
   await widget(page).banner.waitFor({ state: 'visible' });
+  await favicon;
 
   const headers = async (p) => {
     const r = responses.get(p);
