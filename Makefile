@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk example example-build setup dist package crates-check demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-smoke fuzz fuzz-smoke lint screenshots clean
+.PHONY: trunk example example-build setup dist package crates-check demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-floor bench-smoke fuzz fuzz-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -102,6 +102,12 @@ size-floor: setup
 
 bench: dist
 	node bench/run.mjs
+
+## The first visit's floor: optin's core with the smallest Yew banner as its UI, beside optin and
+## vanilla-cookieconsent (main runs; bench/results/floor.md).
+bench-floor: dist
+	bash scripts/floor-dist.sh
+	node bench/run.mjs --widgets optin,optin-floor,vanilla --kinds main --name floor
 
 bench-smoke:
 	node bench/run.mjs --smoke

@@ -2,7 +2,8 @@
 //
 // - benchInit: an init script (runs before any page script, in every document of a context) that
 //   records long tasks and layout shifts (buffered PerformanceObservers), the first trusted click,
-//   and polls every animation frame for the banner until it is visible.
+//   and polls every animation frame for the banner until it is visible; it signals the banner and
+//   the gated scripts to the harness (pageSignals), which therefore never polls the page.
 // - PROFILES / applyProfile: CPU and network throttling through CDP.
 // - trackNetwork: per-request transfer sizes from CDP (Network.loadingFinished encodedDataLength).
 // - longestTask: the longest main-thread task of the page's renderer in a Chromium trace, of all
@@ -14,9 +15,37 @@
  * connected, rendered (checkVisibility: not display:none, not visibility:hidden, opacity > 0 on
  * it and every ancestor, shadow hosts included), has a non-empty box and intersects the viewport.
  * Results live in window.__bench (times are performance.now(), ms since navigation start).
+ * Signals (pageSignals): `banner`, `ran:<category>` when a gated fixture records itself in
+ * `window.__gatedRan`, and `stress` when the stress page's `stressCount`-th script counted itself.
  */
-export function benchInit(banner) {
+export function benchInit({ banner, stressCount }) {
   if (window.top !== window) return;
+  const signal = (what) => {
+    try {
+      window.__benchSignal(what);
+    } catch {}
+  };
+  // What the fixtures write, seen as they write it: a proxy (`in` and spreading still see only what
+  // was set) and an accessor for the stress scripts' counter.
+  window.__gatedRan = new Proxy(
+    {},
+    {
+      set(target, key, value) {
+        target[key] = value;
+        signal(`ran:${String(key)}`);
+        return true;
+      },
+    },
+  );
+  let count;
+  Object.defineProperty(window, '__gatedCount', {
+    configurable: true,
+    get: () => count,
+    set: (value) => {
+      count = value;
+      if (value === stressCount) signal('stress');
+    },
+  });
   const b = (window.__bench = {
     bannerFoundAt: null, // first frame the element exists (visible or not)
     bannerAt: null,
@@ -77,6 +106,7 @@ export function benchInit(banner) {
       b.bannerAt = performance.now();
       const r = el.getBoundingClientRect();
       b.bannerRect = { x: r.x, y: r.y, width: r.width, height: r.height };
+      signal('banner');
       return;
     }
     if (performance.now() < GIVE_UP_MS) requestAnimationFrame(tick);
@@ -104,6 +134,39 @@ export function collectInPage() {
     domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,
     load: nav ? nav.loadEventEnd : null,
     now: performance.now(),
+  };
+}
+
+/**
+ * What benchInit signals, as the harness waits for it. Waiting never touches the page: polling
+ * would. Playwright's `waitForFunction` first evaluates Playwright's injected script in the page
+ * (about 28 ms of main-thread work under 4× CPU throttling), wherever the page happens to be, and
+ * then a poll every few ms; a CDP `Runtime.evaluate` every 250 ms between optin's activation
+ * slices made the 500-gated click → all ran 30 % longer (README "Benchmark"). A binding
+ * (`Runtime.addBinding`) costs the page one call when something happened. `clear()` before each
+ * navigation; `wait(what)` also resolves for a signal that came before it was called.
+ */
+export async function pageSignals(context) {
+  const seen = new Set();
+  const waiting = new Map();
+  await context.exposeBinding('__benchSignal', (_source, what) => {
+    seen.add(what);
+    for (const resolve of waiting.get(what) || []) resolve();
+    waiting.delete(what);
+  });
+  return {
+    clear: () => seen.clear(),
+    wait(what, timeout = 30_000) {
+      if (seen.has(what)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${what} signal from the page within ${timeout} ms`)), timeout);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        waiting.set(what, [...(waiting.get(what) || []), done]);
+      });
+    },
   };
 }
 

@@ -22,6 +22,8 @@ const ROOT = path.resolve(HERE, '..');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
 export const FIXTURES_DIR = path.join(HERE, 'fixtures');
 export const DIST_DIR = process.env.OPTIN_DIST ? path.resolve(process.env.OPTIN_DIST) : path.join(ROOT, 'dist');
+/** `make bench-floor`'s copy of dist/ with the smallest Yew banner as its UI (scripts/floor-dist.sh). */
+export const FLOOR_DIST_DIR = path.join(ROOT, 'target', 'floor-dist');
 
 // The same content for everyone. ------------------------------------------------------------------
 
@@ -185,26 +187,29 @@ export function optinConfig() {
   };
 }
 
-const optin = {
-  id: 'optin',
-  label: 'optin',
-  mounts: [{ prefix: '/optin/', dir: DIST_DIR, cached: true }],
-  ownPrefixes: ['/optin/'],
-  assets: ['/optin/optin.js', '/optin/optin-ui.js', '/optin/optin-ui_bg.wasm'],
-  banner: { host: 'optin-widget', selector: '[data-optin="banner"]' },
-  accept: '[data-optin="banner"] [data-optin="accept-all"]',
+/** optin, as built in `dir` and served at `/<id>/`; `banner` and `accept` select in its shadow root. */
+const optinFrom = (id, label, dir, { banner = '[data-optin="banner"]', accept = '[data-optin="accept-all"]' } = {}) => ({
+  id,
+  label,
+  mounts: [{ prefix: `/${id}/`, dir, cached: true }],
+  ownPrefixes: [`/${id}/`],
+  assets: [`/${id}/optin.js`, `/${id}/optin-ui.js`, `/${id}/optin-ui_bg.wasm`],
+  banner: { host: 'optin-widget', selector: banner },
+  accept: `${banner} ${accept}`,
   page: ({ stress = false } = {}) =>
     page({
       title: 'Privacy Statement – optin',
       stress,
       head: `<script type="application/json" id="optin-config">${scriptJson(optinConfig())}</script>
-<script src="/optin/optin.js" defer></script>`,
+<script src="/${id}/optin.js" defer></script>`,
       gated: ({ category, src, code }) =>
         src
           ? `<script type="text/plain" data-category="${category}" src="${src}"></script>`
           : `<script type="text/plain" data-category="${category}">${code}</script>`,
     }),
-};
+});
+
+const optin = optinFrom('optin', 'optin', DIST_DIR);
 
 // vanilla-cookieconsent v3 -------------------------------------------------------------------------
 // Documented setup (cookieconsent.orestbida.com, "Getting started" → HTML): the stylesheet in the
@@ -356,6 +361,12 @@ window.klaroConfig = ${scriptJson(klaroConfig(), 2)};
 
 /** In table order; vanilla-cookieconsent is the baseline the ratios are computed against. */
 export const WIDGETS = [optin, vanilla, klaro];
+/** Only when named (`--widgets`): optin's core with the smallest Yew banner as its UI (`make bench-floor`). */
+// The floor banner's markup is bench/floor's, with no data-optin attributes (make size-floor
+// measures it bare): its dialog, whose first button accepts all.
+export const EXTRA_WIDGETS = [
+  optinFrom('optin-floor', 'optin, floor UI', FLOOR_DIST_DIR, { banner: '[role="dialog"]', accept: 'button:first-of-type' }),
+];
 export const BASELINE = 'vanilla';
 
 /** Paths the page for `widget` lives at. */
