@@ -103,12 +103,12 @@ function fail(msg) {
 // ---------------------------------------------------------------------------------------------------
 // One session: fresh context, init script, CDP profile, network and error watchers.
 
-async function openSession(browser, widget, profile) {
+/** A fresh context and page with the init script, signals, CDP and the profile; page errors go to `errors`. */
+async function openSession(browser, widget, profile, errors = []) {
   const context = await browser.newContext({ viewport: VIEWPORT });
   await context.addInitScript(benchInit, { banner: widget.banner, stressCount: STRESS_COUNT });
   const signals = await pageSignals(context);
   const page = await context.newPage();
-  const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
@@ -280,57 +280,75 @@ function stressLeaks(before, log) {
   return before.gatedCount + Object.keys(before.gatedRan).length + log.filter((e) => FIXTURE_PATHS.has(e.path)).length;
 }
 
+/**
+ * Runs `work`, traced if `traced` (TRACE_CATEGORIES), and returns the trace (null untraced). The
+ * trace is stopped whatever `work` does.
+ */
+async function maybeTraced(browser, page, traced, work) {
+  if (!traced) {
+    await work();
+    return null;
+  }
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  let trace = null;
+  try {
+    await work();
+  } finally {
+    trace = await browser.stopTracing().catch(() => null);
+  }
+  return trace;
+}
+
+/**
+ * One visit of the stress page in a fresh context: load → banner visible + 1 s → accept all → all
+ * ran → 1 s, each half traced if `traced`. Returns the page's records before and after the click,
+ * the leaks before it and both traces; the page's errors go to `errors`, `step` names what runs.
+ */
+async function stressVisit({ browser, server, widget, profile, url, traced, errors, step }) {
+  const label = traced ? 'traced visit' : 'untraced visit';
+  const s = await openSession(browser, widget, profile, errors);
+  try {
+    const mark = server.log.length;
+    step(`${label}: waiting for the banner`);
+    const loadTrace = await maybeTraced(browser, s.page, traced, async () => {
+      await visit(s, url);
+      await waitBanner(s);
+    });
+    const before = await s.page.evaluate(collectInPage);
+    const leaks = stressLeaks(before, server.since(mark));
+    step(`${label}: accept all, waiting for ${STRESS_COUNT} gated scripts`);
+    const acceptTrace = await maybeTraced(browser, s.page, traced, () => acceptStress(s, widget));
+    const after = await s.page.evaluate(collectInPage);
+    if (after.gatedCount !== STRESS_COUNT) throw new Error(`${after.gatedCount} of ${STRESS_COUNT} gated scripts ran after accept-all`);
+    return { before, after, leaks, loadTrace, acceptTrace };
+  } finally {
+    await s.context.close().catch(() => {});
+  }
+}
+
 async function stressRun({ browser, server, widget, profile, run }) {
-  const rec = { kind: 'stress', widget: widget.id, profile, run, ok: false, error: null };
+  const rec = { kind: 'stress', widget: widget.id, profile, run, ok: false, error: null, errors: [] };
   const url = server.url(pagePath(widget, { stress: true }));
-  let s = await openSession(browser, widget, profile);
-  let earlierErrors = [];
-  let tracing = false;
   let step = 'untraced visit';
+  const visitOf = (traced) =>
+    stressVisit({ browser, server, widget, profile, url, traced, errors: rec.errors, step: (name) => (step = name) });
   try {
     // Tracing slows what it watches, and unevenly: optin's click → all ran took about 1.6 times
     // as long traced as untraced, vanilla's about 1.25 times (README "Benchmark"). So the time is
-    // taken in a visit with nothing but the profile, before the traced one.
-    let mark = server.log.length;
-    await visit(s, url);
-    step = 'untraced visit: waiting for the banner';
-    await waitBanner(s);
-    let leaks = stressLeaks(await s.page.evaluate(collectInPage), server.since(mark));
-    step = `untraced visit: accept all, waiting for ${STRESS_COUNT} gated scripts`;
-    await acceptStress(s, widget);
-    const timed = await s.page.evaluate(collectInPage);
-    if (timed.gatedCount !== STRESS_COUNT) throw new Error(`${timed.gatedCount} of ${STRESS_COUNT} gated scripts ran after accept-all (untraced)`);
-    earlierErrors = s.errors;
-    await s.context.close();
-
-    step = 'traced visit';
-    s = await openSession(browser, widget, profile);
-    mark = server.log.length;
-    await browser.startTracing(s.page, { categories: TRACE_CATEGORIES });
-    tracing = true;
-    await visit(s, url);
-    step = 'traced visit: waiting for the banner';
-    await waitBanner(s);
-    const loadTrace = await browser.stopTracing();
-    tracing = false;
-    const before = await s.page.evaluate(collectInPage);
-    leaks += stressLeaks(before, server.since(mark));
-
-    step = `traced visit: accept all, waiting for ${STRESS_COUNT} gated scripts`;
-    await browser.startTracing(s.page, { categories: TRACE_CATEGORIES });
-    tracing = true;
-    await acceptStress(s, widget);
-    const acceptTrace = await browser.stopTracing();
-    tracing = false;
-    const after = await s.page.evaluate(collectInPage);
-    if (after.gatedCount !== STRESS_COUNT) throw new Error(`${after.gatedCount} of ${STRESS_COUNT} gated scripts ran after accept-all`);
-
-    const atLoad = longestTask(loadTrace, url, widget.ownPrefixes);
-    const atAccept = longestTask(acceptTrace, url, widget.ownPrefixes);
+    // taken in a visit with nothing but the profile, and the longest tasks in a traced one.
+    const timed = await visitOf(false);
+    const traced = await visitOf(true);
+    const atLoad = longestTask(traced.loadTrace, url, widget.ownPrefixes);
+    const atAccept = longestTask(traced.acceptTrace, url, widget.ownPrefixes);
     if (!atLoad || !atAccept) throw new Error("could not find the page's renderer main thread in the trace");
     const doneMs = (r) => (r.clickAt !== null && r.gatedLast !== null ? r.gatedLast - r.clickAt : undefined);
-    rec.stressLeaks = leaks;
-    rec.untraced = { clickAt: timed.clickAt, gatedLast: timed.gatedLast, longestLongtask: longestLongtask(timed.longtasks, timed.clickAt ?? 0) };
+    const { before, after } = traced;
+    rec.stressLeaks = timed.leaks + traced.leaks;
+    rec.untraced = {
+      clickAt: timed.after.clickAt,
+      gatedLast: timed.after.gatedLast,
+      longestLongtask: longestLongtask(timed.after.longtasks, timed.after.clickAt ?? 0),
+    };
     rec.load = { bannerAt: before.bannerAt, trace: atLoad, longestLongtask: longestLongtask(before.longtasks), longtasks: before.longtasks };
     rec.accept = {
       clickAt: after.clickAt,
@@ -345,14 +363,10 @@ async function stressRun({ browser, server, widget, profile, run }) {
     rec.stressAcceptTaskMs = atAccept.longestWidget;
     rec.stressLoadAnyMs = atLoad.longest;
     rec.stressAcceptAnyMs = atAccept.longest;
-    rec.stressAcceptDoneMs = doneMs(timed);
+    rec.stressAcceptDoneMs = doneMs(timed.after);
     rec.ok = true;
   } catch (e) {
     rec.error = `${step}: ${firstLine(e)}`;
-  } finally {
-    if (tracing) await browser.stopTracing().catch(() => {});
-    rec.errors = [...earlierErrors, ...s.errors];
-    await s.context.close().catch(() => {});
   }
   return rec;
 }
