@@ -22,10 +22,5 @@ rm -rf "$out" && mkdir -p "$out"
 cp -r dist/lang "$out/lang"
 cp "$work/optin-ui.js" "$work/optin-ui_bg.wasm" "$out/"
 node scripts/assemble-loader.mjs target/dist-work/optin-core.js target/dist-work/optin-core_bg.wasm "$out/optin.js"
-node -e '
-const z = require("zlib"), fs = require("fs");
-const br = (f) => z.brotliCompressSync(fs.readFileSync(f), { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-const files = ["optin.js", "optin-ui.js", "optin-ui_bg.wasm"].map((f) => [f, br(process.argv[1] + "/" + f)]);
-for (const [f, n] of files) console.log(`${f.padEnd(17)} ${n} B brotli`);
-console.log(`first visit       ${files.reduce((s, [, n]) => s + n, 0)} B brotli`);
-' "$out"
+# Its sizes, as `make size` counts dist/'s.
+node scripts/size.mjs --dist "$out"
