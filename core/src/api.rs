@@ -475,8 +475,7 @@ mod exports {
     }
 
     /// An error is thrown from here, once the operation has returned (nothing of it is left to
-    /// drop): wasm-bindgen's `Result` return costs every export a multivalue shim and a check in
-    /// the glue.
+    /// drop).
     fn thrown<T>(r: Result<T, JsValue>) -> T {
         r.unwrap_or_else(|e| wasm_bindgen::throw_val(e))
     }
