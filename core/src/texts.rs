@@ -218,9 +218,13 @@ pub fn category_texts(
     id: &str,
     shipped: Option<&Texts>,
 ) -> (String, String) {
-    let layer = |texts| category_in(texts, id).cloned().unwrap_or_default();
-    let site = layer(site_texts(config, lang));
-    let file = layer(shipped);
+    let layer = |texts: Option<&Texts>| {
+        texts
+            .and_then(|t| t.categories.iter().find(|(k, _)| k == id))
+            .map(|(_, c)| c.clone())
+    };
+    let site = layer(site_texts(config, lang)).unwrap_or_default();
+    let file = layer(shipped).unwrap_or_default();
     let title = title_or_english(site.title.or(file.title), id);
     let description = site
         .description
@@ -236,17 +240,10 @@ pub fn category_texts(
 /// A category's title alone, as `category_texts` gives it with no shipped file: what the core's
 /// placeholder shows (without the English descriptions in its wasm).
 pub fn category_title(config: &Config, lang: &str, id: &str) -> String {
-    let site = category_in(site_texts(config, lang), id).and_then(|c| c.title.clone());
+    let site = site_texts(config, lang)
+        .and_then(|t| t.categories.iter().find(|(k, _)| k == id))
+        .and_then(|(_, c)| c.title.clone());
     title_or_english(site, id)
-}
-
-/// The texts of category `id` in a set of texts (the site's or a language file), if it has them.
-fn category_in<'a>(texts: Option<&'a Texts>, id: &str) -> Option<&'a CategoryTexts> {
-    texts?
-        .categories
-        .iter()
-        .find(|(k, _)| k == id)
-        .map(|(_, c)| c)
 }
 
 fn title_or_english(title: Option<String>, id: &str) -> String {
