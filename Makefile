@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8000
 
-.PHONY: trunk example example-build setup dist package crates-check demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-floor bench-smoke fuzz fuzz-smoke lint screenshots clean
+.PHONY: trunk example example-build example-ssr-build setup dist package crates-check demo test test-loader test-native test-wasm test-e2e test-receiver receiver size size-check size-floor bench bench-floor bench-smoke fuzz fuzz-smoke lint screenshots clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,7 +28,7 @@ demo: dist
 ## Every test layer: the loader's unit tests, native unit tests, wasm-bindgen tests in headless
 ## Chromium, the consent-log receiver's tests, end-to-end tests in headless Chromium, size budgets,
 ## one benchmark smoke run. The e2e tests install the npm package (`package`).
-test: setup lint test-loader test-native test-wasm test-receiver dist example-build size-check package crates-check test-e2e bench-smoke fuzz-smoke
+test: setup lint test-loader test-native test-wasm test-receiver dist example-build example-ssr-build size-check package crates-check test-e2e bench-smoke fuzz-smoke
 
 # The receiver is its own workspace (SQLite's C code does not build for wasm32).
 RECEIVER := CARGO_TARGET_DIR=$(CURDIR)/receiver/target cargo
@@ -54,6 +54,8 @@ test-native:
 test-wasm:
 	cd core && wasm-pack test --headless --chrome
 	cd yew && wasm-pack test --headless --chrome
+# The components under server rendering and hydration (yew/tests/hydration.rs needs both).
+	cd yew && wasm-pack test --headless --chrome -- --features ssr,hydration
 	wasm-pack test --headless --chrome
 
 test-e2e: receiver
@@ -73,6 +75,12 @@ test-receiver:
 receiver:
 	$(RECEIVER) build -q --manifest-path receiver/Cargo.toml
 
+## Rewrites core/src/early_banner.json: optin-yew's banner rendered ahead of time by Yew's server
+## renderer, the template of the banner the core shows at first paint (a test fails when it is stale).
+.PHONY: early-banner
+early-banner:
+	OPTIN_BLESS=1 cargo test -q -p optin-yew --test early_banner the_template_is_what_yew_renders_now
+
 ## Screenshots of banner and panel for the README (docs/screenshots/).
 screenshots: dist
 	node scripts/screenshots.mjs
@@ -89,6 +97,11 @@ size-check:
 ## (target/example/): what the e2e tests serve and size-check weighs.
 example-build: setup
 	@bash scripts/build-example.sh
+
+## examples/yew-ssr (optin-yew in a server-rendered Yew app): index.html rendered natively by Yew's
+## server renderer, and the wasm that hydrates it (target/example-ssr/, what the e2e tests serve).
+example-ssr-build: setup
+	@bash scripts/build-ssr-example.sh
 
 ## The example Yew app with `trunk serve` (live rebuild) on http://127.0.0.1:8081/; installs
 ## trunk 0.21.14 once (~8 min).

@@ -45,6 +45,9 @@ declare namespace optin_core {
   function settings_label(): string | undefined;
   function catalogue_file(): string | undefined;
   function consent_mode_json(): string | undefined;
+  /** The banner Yew rendered ahead of time, filled for this visitor: `[stylesheet, theme,
+   * layout, banner]` in JSON (core/src/early_banner.rs); `texts` is the language's file. */
+  function early_banner(texts: string | undefined, settingsUnavailable: boolean): string | undefined;
 }
 
 /** The UI's glue (optin-ui.js, a classic script of its own, fetched on demand): src/lib.rs. */

@@ -12,6 +12,7 @@ export const MODULES = [
   'consent-mode.js', // Google Consent Mode default and updates
   'outbox.js', // the consent log's queue of receipts
   'ui.js', // the UI and language file, fetched on demand; task helpers
+  'early-banner.js', // the banner Yew rendered ahead of time, shown before the UI has loaded
   'api.js', // window.optin and the pre-load queue
   'controls.js', // [data-optin-open] on the page
   'settings-button.js', // the floating "Cookie settings" button

@@ -1,16 +1,25 @@
-//! Minifies `styles/optin.css` into `OUT_DIR` for `src/lib.rs` (`STYLESHEET`): the stylesheet
-//! is compiled into the UI's wasm, so its comments and indentation would be bytes every
-//! first-time visitor downloads (about 0.5 KB brotli). The source stays commented and readable.
+//! Minifies the widget's stylesheet into `OUT_DIR` for `src/lib.rs`: `styles/banner.css` alone
+//! (`BANNER_STYLESHEET`, what the banner Yew renders ahead of time for optin-core needs) and both
+//! parts together (`STYLESHEET`). The stylesheet is compiled into the wasm, so its comments and
+//! indentation would be bytes every first-time visitor downloads (about 0.5 KB brotli). The
+//! sources stay commented and readable.
 
 use std::{env, fs, path::Path};
 
-const SOURCE: &str = "styles/optin.css";
+const BANNER: &str = "styles/banner.css";
+const PANEL: &str = "styles/panel.css";
 
 fn main() {
-    println!("cargo:rerun-if-changed={SOURCE}");
-    let css = fs::read_to_string(SOURCE).expect("styles/optin.css is readable");
-    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("optin.css");
-    fs::write(out, minify(&css)).expect("OUT_DIR is writable");
+    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).to_owned();
+    let read = |source: &str| {
+        println!("cargo:rerun-if-changed={source}");
+        minify(&fs::read_to_string(source).unwrap_or_else(|e| panic!("{source}: {e}")))
+    };
+    let banner = read(BANNER);
+    let panel = read(PANEL);
+    fs::write(out.join("optin.css"), [banner.as_str(), &panel].concat())
+        .expect("OUT_DIR is writable");
+    fs::write(out.join("banner.css"), banner).expect("OUT_DIR is writable");
 }
 
 /// Drops `/* … */` comments, turns every run of whitespace into one space, and drops the spaces

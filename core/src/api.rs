@@ -334,6 +334,24 @@ pub fn choices_json() -> Option<String> {
     })
 }
 
+/// What the early banner shows beyond its texts: the config, the language, whether the Global
+/// Privacy Control signal keeps categories off, and whether the stored choice predates the
+/// config's revision (as `choices_json` tells the UI).
+pub fn banner_context() -> Option<(Rc<Config>, String, bool, bool)> {
+    read_widget(|w| {
+        let revised = w
+            .stored
+            .previous()
+            .is_some_and(|r| r.revision != w.config.revision);
+        (
+            Rc::clone(&w.config),
+            w.lang.clone(),
+            w.gpc_applies(),
+            revised,
+        )
+    })
+}
+
 /// Grants one service (stored), or with an empty `service` the whole category, keeping
 /// everything else as it is.
 pub fn accept_service(category: &str, service: &str) -> Result<(), JsValue> {
@@ -524,5 +542,14 @@ mod exports {
     #[wasm_bindgen(js_name = allow_for_page)]
     pub fn allow_for_page(target: &str) {
         thrown(super::allow_for_page(target))
+    }
+
+    /// The banner rendered ahead of time, filled for this visitor (`early_banner::filled_json`).
+    #[wasm_bindgen(js_name = early_banner)]
+    pub fn early_banner(texts: Option<String>, settings_unavailable: bool) -> JsValue {
+        js(crate::early_banner::filled_json(
+            texts.as_deref(),
+            settings_unavailable,
+        ))
     }
 }

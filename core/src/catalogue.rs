@@ -31,6 +31,8 @@ pub struct Catalogue {
     /// Shown when the browser's Global Privacy Control signal turned categories off.
     pub gpc_notice: &'static str,
     pub download_record: &'static str,
+    /// The banner's Preferences was pressed but the panel's code could not be loaded.
+    pub settings_unavailable: &'static str,
     /// (category id, title, description) for the usual category ids.
     pub categories: &'static [(&'static str, &'static str, &'static str)],
 }
@@ -85,6 +87,7 @@ pub static EN: Catalogue = Catalogue {
     third_party: "Third party",
     gpc_notice: "Your browser's Global Privacy Control signal was honoured: sale and sharing of your data stay off unless you switch them on here.",
     download_record: "Download my consent record",
+    settings_unavailable: "The settings could not be loaded. You can still accept or reject all.",
     categories: &[
         (TITLES_EN[0].0, TITLES_EN[0].1, "Needed for the site to work, such as keeping you signed in. They cannot be switched off."),
         (TITLES_EN[1].0, TITLES_EN[1].1, "Help us understand how the site is used, so we can improve it."),
@@ -165,6 +168,7 @@ mod tests {
             third_party,
             gpc_notice,
             download_record,
+            settings_unavailable,
             categories: _,
         } = &EN;
         vec![
@@ -188,6 +192,7 @@ mod tests {
             ("thirdParty", *third_party),
             ("gpcNotice", *gpc_notice),
             ("downloadRecord", *download_record),
+            ("settingsUnavailable", *settings_unavailable),
         ]
     }
 

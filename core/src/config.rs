@@ -218,6 +218,7 @@ const TEXTS: Shape = Shape::Obj(&[
     ("thirdParty", Shape::Str, false),
     ("gpcNotice", Shape::Str, false),
     ("downloadRecord", Shape::Str, false),
+    ("settingsUnavailable", Shape::Str, false),
     ("revisionNotice", Shape::Str, false),
     ("categories", Shape::Map(&CATEGORY_TEXTS), false),
 ]);

@@ -7,7 +7,8 @@
 //! [`formats`] (ids, language tags, origins), [`consent_mode`] (Google Consent Mode values),
 //! [`cookies`] (what a withdrawal clears), [`gate`] (which gated elements may run), [`time`]
 //! (ISO 8601), [`json`] (a small JSON reader and writer: serde_json alone was five times the
-//! returning-visitor budget).
+//! returning-visitor budget), [`early_banner`] (the banner Yew rendered ahead of time, filled
+//! with the config's texts).
 //!
 //! The browser shell, compiled with the `engine` feature: `api` (the widget's state and every
 //! operation on it; with the `exports` feature also the wasm exports behind `window.optin`, the
@@ -22,6 +23,7 @@ pub mod config;
 pub mod consent;
 pub mod consent_mode;
 pub mod cookies;
+pub mod early_banner;
 pub mod formats;
 pub mod gate;
 pub mod json;

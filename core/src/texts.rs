@@ -128,6 +128,7 @@ pub struct Resolved {
     pub third_party: String,
     pub gpc_notice: String,
     pub download_record: String,
+    pub settings_unavailable: String,
     /// Shown in the banner when the visitor chose under an older config revision (site text only).
     pub revision_notice: Option<String>,
 }
@@ -157,6 +158,7 @@ impl Resolved {
             third_party: c.third_party.into(),
             gpc_notice: c.gpc_notice.into(),
             download_record: c.download_record.into(),
+            settings_unavailable: c.settings_unavailable.into(),
             revision_notice: None,
         };
         let site = site_texts(config, lang);
@@ -172,7 +174,7 @@ impl Resolved {
 
     /// Replaces every text `texts` has.
     fn overlay(&mut self, texts: &Texts) {
-        let slots: [(&str, &mut String); 20] = [
+        let slots: [(&str, &mut String); 21] = [
             ("bannerTitle", &mut self.banner_title),
             ("bannerDescription", &mut self.banner_description),
             ("acceptAll", &mut self.accept_all),
@@ -193,6 +195,7 @@ impl Resolved {
             ("thirdParty", &mut self.third_party),
             ("gpcNotice", &mut self.gpc_notice),
             ("downloadRecord", &mut self.download_record),
+            ("settingsUnavailable", &mut self.settings_unavailable),
         ];
         for (key, slot) in slots {
             if let Some(text) = texts.get(key) {
@@ -200,6 +203,11 @@ impl Resolved {
             }
         }
     }
+}
+
+/// The site's own text for `key` in `lang` (its config's `texts`), if it has one.
+pub fn site_text<'a>(config: &'a Config, lang: &str, key: &str) -> Option<&'a str> {
+    site_texts(config, lang)?.get(key)
 }
 
 fn site_texts<'a>(config: &'a Config, lang: &str) -> Option<&'a Texts> {
@@ -278,7 +286,7 @@ pub fn segments(text: &str) -> (Vec<Segment<'_>>, Vec<&str>) {
     let mut i = 0;
     while i < b.len() {
         step();
-        match (b[i], open) {
+        match (b.get(i).copied().unwrap_or_default(), open) {
             (b'[', _) => open = Some(i),
             (b']', Some(o)) if b.get(i + 1) == Some(&b'(') => {
                 let url_start = i + 2;
@@ -296,9 +304,9 @@ pub fn segments(text: &str) -> (Vec<Segment<'_>>, Vec<&str>) {
                         break;
                     };
                     if o > done {
-                        out.push(Segment::Text(&text[done..o]));
+                        out.push(Segment::Text(slice(text, done, o)));
                     }
-                    let (label, url) = (&text[o + 1..i], &text[url_start..end]);
+                    let (label, url) = (slice(text, o + 1, i), slice(text, url_start, end));
                     if crate::config::is_safe_url(url) {
                         out.push(Segment::Link {
                             label,
@@ -316,9 +324,15 @@ pub fn segments(text: &str) -> (Vec<Segment<'_>>, Vec<&str>) {
         i += 1;
     }
     if done < text.len() {
-        out.push(Segment::Text(&text[done..]));
+        out.push(Segment::Text(slice(text, done, text.len())));
     }
     (out, refused)
+}
+
+/// `text[from..to]`, at ASCII positions `segments` found, so always on character boundaries:
+/// through `get`, so the early banner's wasm carries no slicing panic and its formatting.
+fn slice(text: &str, from: usize, to: usize) -> &str {
+    text.get(from..to).unwrap_or_default()
 }
 
 /// The `)` that closes a URL starting at `from`: the first one not balancing a `(` after `from`.

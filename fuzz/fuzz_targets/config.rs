@@ -88,6 +88,7 @@ fn resolved_texts(r: &Resolved) -> impl Iterator<Item = &str> {
         &r.third_party,
         &r.gpc_notice,
         &r.download_record,
+        &r.settings_unavailable,
     ]
     .into_iter()
     .map(String::as_str)

@@ -91,6 +91,8 @@ var api = {
     return showUi('preferences');
   },
   hide: function () {
+    bannerHidden = true;
+    hideEarlyBanner();
     return ui
       ? ui.then(function (u) {
           u.hide();

@@ -2,8 +2,10 @@
 // boot.js: the start, in order, and the only module with effects at load (the others declare).
 // A second copy of optin.js steps aside; the Consent Mode default goes out at once; the core's
 // wasm, inlined in optin.js, compiles synchronously, so a returning visitor's gated scripts wait
-// on this one request and no promise round; a first visit spreads the work over three tasks.
-// After every change: the settings button, Consent Mode and the consent log follow.
+// on this one request and no promise round; a first visit spreads the work over three tasks, and
+// the core shows the banner Yew rendered ahead of time as soon as it knows one is needed (the UI
+// takes it over once its files are there). After every change: the settings button, Consent Mode
+// and the consent log follow.
 
 /**
  * The core's wasm is inlined as one char per byte (see scripts/assemble-loader.mjs).
@@ -18,6 +20,7 @@ function decode(chars) {
 /** What follows every recorded choice, whoever made it (the UI, the API, another tab). */
 function followChanges() {
   document.addEventListener('optin:change', function () {
+    if (api.consent()) hideEarlyBanner();
     syncSettingsButton();
     consentModeUpdate();
     logChoice();
@@ -71,18 +74,28 @@ function start() {
     });
 }
 
-/** The first banner renders in a task of its own, not in the one that set up the UI's wasm. */
+/**
+ * The banner at first paint: the core shows the early banner as soon as the page is parsed (and,
+ * for a language other than English, its file has come), then the UI takes it over, in a task of
+ * its own rather than the one that set up the UI's wasm. Without the UI's files the early banner
+ * stays, and accepting and rejecting still work.
+ */
 function showBanner() {
-  uiReady()
+  var shown = Promise.all([optin_core.catalogue_file() ? loadTexts() : undefined, whenParsed()]).then(function (got) {
+    // A choice may have been made meanwhile (the pre-load queue, the page's own code).
+    if (!api.consent() && !bannerHidden) showEarlyBanner(got[0], false);
+  });
+  takeover = shown
+    .then(uiReady)
     .then(function (loaded) {
       return nextTask().then(function () {
         return loaded;
       });
     })
     .then(function (loaded) {
-      // A choice may have been made meanwhile (the pre-load queue, the page's own code).
-      if (!api.consent()) loaded[0].show('banner', loaded[1]);
+      if (!api.consent() && !bannerHidden) loaded[0].show('banner', loaded[1]);
     });
+  takeover.catch(function () {});
 }
 
 // Included twice (a template and a tag manager, say): the first copy stays in charge, so there is

@@ -11,9 +11,28 @@
 function listenForControls() {
   document.addEventListener('click', function (e) {
     var el = /** @type {Element} */ (e.target);
-    if (el.closest && el.closest('[data-optin-open]')) {
+    var control = el.closest && el.closest('[data-optin-open]');
+    if (control) {
       e.preventDefault();
-      api.showPreferences();
+      busyUntil(/** @type {HTMLElement} */ (control), api.showPreferences());
     }
   });
+}
+
+/**
+ * Until `done` settles (the UI may still be loading), the control says it is busy: to assistive
+ * technology through `aria-busy`, to the eye through the cursor (set through the CSSOM, which a
+ * strict `style-src` allows).
+ * @param {HTMLElement} control
+ * @param {Promise<unknown>} done
+ */
+function busyUntil(control, done) {
+  var cursor = control.style.cursor;
+  control.setAttribute('aria-busy', 'true');
+  control.style.cursor = 'progress';
+  function idle() {
+    control.removeAttribute('aria-busy');
+    control.style.cursor = cursor;
+  }
+  done.then(idle, idle);
 }

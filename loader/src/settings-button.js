@@ -24,10 +24,7 @@ function syncSettingsButton() {
   }
   if (existing) return;
   var host = document.createElement('optin-settings');
-  var root = host.attachShadow({ mode: 'open' });
-  var sheet = new CSSStyleSheet();
-  sheet.replaceSync(SETTINGS_CSS);
-  root.adoptedStyleSheets = [sheet];
+  var root = styledShadow(host, SETTINGS_CSS);
   var button = document.createElement('button');
   button.type = 'button';
   button.className = /** @type {string} */ (corner);

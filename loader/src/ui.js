@@ -30,6 +30,8 @@ var uiGlue = null;
 function loadUi() {
   if (!ui) {
     var wasm = fetch(versioned('optin-ui_bg.wasm', INTEGRITY['optin-ui_bg.wasm']), { integrity: INTEGRITY['optin-ui_bg.wasm'] });
+    // Handled here too: when the glue fails first, nothing else would ever look at this one.
+    wasm.catch(function () {});
     uiGlue = new Promise(function (resolve, reject) {
       var s = document.createElement('script');
       s.src = versioned('optin-ui.js', INTEGRITY['optin-ui.js']);
@@ -112,13 +114,34 @@ function uiReady() {
 }
 
 /**
- * Shows a view once the widget has started and the UI is there.
+ * The UI's takeover of the early banner (boot.js), null when there was none. A view asked for
+ * meanwhile waits for it, so that a panel opened from the early banner opens over the UI's
+ * banner and closes back to it.
+ * @type {Promise<void> | null}
+ */
+var takeover = null;
+/** The page hid the banner (`optin.hide()`): the UI does not take it over and show it again. */
+var bannerHidden = false;
+
+/**
+ * Shows a view once the widget has started and the UI is there. When the panel cannot be had,
+ * the early banner (if it shows) says so: the visitor can still accept or reject there.
  * @param {'banner' | 'preferences'} view
  */
 function showUi(view) {
-  return ready.then(uiReady).then(function (loaded) {
-    loaded[0].show(view, loaded[1]);
-  });
+  if (view === 'banner') bannerHidden = false;
+  return ready
+    .then(function () {
+      return takeover;
+    })
+    .then(uiReady)
+    .then(function (loaded) {
+      loaded[0].show(view, loaded[1]);
+    })
+    .catch(function (e) {
+      if (view === 'preferences') earlyBannerUnavailable();
+      throw e;
+    });
 }
 
 /**

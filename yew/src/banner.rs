@@ -41,24 +41,22 @@ pub fn banner(props: &BannerProps) -> Html {
         // WCAG 2.2 (2.4.11): while the banner covers an edge of the viewport, keep focused
         // elements clear of it by padding the page's scroll area by its height.
         let section = section.clone();
-        let top = props.model.layout == "bar-top";
-        let center = props.model.layout == "box-center";
+        let layout = props.model.layout.clone();
         use_effect_with((), move |_| {
             let height = section
                 .cast::<web_sys::Element>()
                 .map(|el| el.get_bounding_client_rect().height())
                 .unwrap_or(0.0);
-            if !center {
-                dom::pad_scroll_area(top, height);
-            }
-            move || dom::pad_scroll_area(top, 0.0)
+            dom::pad_scroll_area(&layout, height);
+            move || dom::pad_scroll_area(&layout, 0.0)
         });
     }
-    // Set as the `className` property: a dynamic `class` attribute goes through `Classes`, an
-    // IndexSet, which this one attribute would link into the UI's wasm.
-    let class = ["banner ", &props.model.layout].concat();
+    // The layout is an attribute of its own, not a class: a dynamic `class` goes through `Classes`
+    // (an IndexSet in the UI's wasm), and Yew's server renderer leaves out properties such as
+    // `className`, so the banner rendered ahead of time (optin-core's early banner) would lose it.
     html! {
-        <section ~className={class} data-optin="banner" lang={props.model.lang.clone()} dir={props.model.dir}
+        <section class="banner" data-layout={props.model.layout.clone()} data-optin="banner"
+            lang={props.model.lang.clone()} dir={props.model.dir}
             ref={section} aria-labelledby="optin-banner-title" aria-describedby="optin-banner-text">
             <h2 id="optin-banner-title" class="title">{ &texts.banner_title }</h2>
             if props.model.gpc {
@@ -74,6 +72,11 @@ pub fn banner(props: &BannerProps) -> Html {
                     <a href={url.clone()}>{ &texts.privacy_policy }</a>
                 }
             </p>
+            if props.model.settings_unavailable {
+                <p class="text notice" role="alert" data-optin="settings-unavailable">
+                    { &texts.settings_unavailable }
+                </p>
+            }
             <div class="actions">
                 { choice_button("accept-all", &texts.accept_all, &props.on_accept_all) }
                 { choice_button("reject-all", &texts.reject_all, &props.on_reject_all) }

@@ -1,5 +1,6 @@
-//! The few DOM chores Yew does not do: the shadow-root host with its stylesheet, document event
-//! listeners, and focus handling for the dialog.
+//! The few DOM chores Yew does not do: the shadow-root host with its stylesheet (taken over from
+//! the early banner when there is one), document event listeners, and focus handling for the
+//! dialog.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -11,24 +12,40 @@ fn document() -> Result<web_sys::Document, JsValue> {
         .ok_or_else(|| JsValue::from_str("no document"))
 }
 
-/// Appends `<optin-widget>` to the body with an open shadow root, and returns the element inside
-/// it where the app renders. Host-page CSS cannot reach inside; the widget's CSS cannot leak out.
+/// The host element's tag: the early banner's (the loader's `loader/src/early-banner.js`) and the
+/// standalone UI's, which takes it over.
+const HOST: &str = "optin-widget";
+/// Marks the `.optin` element that holds the loader's early banner, until the UI takes over.
+const EARLY: &str = ".optin[data-early]";
+
+/// The `.optin` element in `<optin-widget>`'s shadow root where the standalone UI renders: the
+/// host the early banner is in when there is one (the UI takes it over), else a new one at the
+/// end of the body. Host-page CSS cannot reach inside; the widget's CSS cannot leak out.
 pub fn shadow_mount_point() -> Result<Element, JsValue> {
     let document = document()?;
-    let host = document.create_element("optin-widget")?;
-    let root = styled_shadow(&document, &host)?;
-    document
-        .body()
-        .ok_or_else(|| JsValue::from_str("no body"))?
-        .append_child(&host)?;
-    Ok(root)
+    let host = match document.query_selector(HOST)? {
+        Some(host) => host,
+        None => {
+            let host = document.create_element(HOST)?;
+            document
+                .body()
+                .ok_or_else(|| JsValue::from_str("no body"))?
+                .append_child(&host)?;
+            host
+        }
+    };
+    styled_shadow(&document, &host)
 }
 
-/// Gives `host` an open shadow root with the widget's styles, adopted as a constructed stylesheet
-/// (no `<style>` element and no `style` attribute, so a strict `style-src 'self'` policy does not
-/// block them), and returns the `.optin` element inside it where the UI renders.
+/// Gives `host` an open shadow root (or takes the one it has) with the widget's styles, adopted
+/// as a constructed stylesheet (no `<style>` element and no `style` attribute, so a strict
+/// `style-src 'self'` policy does not block them), and returns a new `.optin` element inside it
+/// where the UI renders.
 pub fn styled_shadow(document: &web_sys::Document, host: &Element) -> Result<Element, JsValue> {
-    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let shadow = match host.shadow_root() {
+        Some(shadow) => shadow,
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
     let sheet = web_sys::CssStyleSheet::new()?;
     sheet.replace_sync(crate::STYLESHEET)?;
     js_sys::Reflect::set(
@@ -40,6 +57,38 @@ pub fn styled_shadow(document: &web_sys::Document, host: &Element) -> Result<Ele
     root.set_attribute("class", "optin")?;
     shadow.append_child(&root)?;
     Ok(root)
+}
+
+/// The UI shows: the early banner, if it is still there, goes in the same task, so no frame shows
+/// both or neither. Focus moves to the UI's control of the same kind (`data-optin`), and the UI's
+/// banner does not slide in again.
+pub fn take_over_early_banner() {
+    let Some(shadow) = document()
+        .ok()
+        .and_then(|d| d.query_selector(HOST).ok().flatten())
+        .and_then(|h| h.shadow_root())
+    else {
+        return;
+    };
+    let Ok(Some(early)) = shadow.query_selector(EARLY) else {
+        return;
+    };
+    let focused = shadow
+        .active_element()
+        .filter(|a| early.contains(Some(a)))
+        .and_then(|a| a.get_attribute("data-optin"));
+    early.remove();
+    if let Ok(Some(banner)) = shadow.query_selector("[data-optin=\"banner\"]") {
+        if let Some(banner) = banner.dyn_ref::<HtmlElement>() {
+            let _ = banner.style().set_property("animation", "none");
+        }
+    }
+    if let Some(hook) = focused {
+        let selector = ["[data-optin=\"", &hook, "\"]"].concat();
+        if let Ok(Some(el)) = shadow.query_selector(&selector) {
+            focus(&el);
+        }
+    }
 }
 
 /// Runs `f` in a task of its own, after the current one.
@@ -58,10 +107,11 @@ pub fn on_document_event(name: &str, f: impl Fn() + 'static) {
     listener.forget();
 }
 
-/// Pads the page's scroll area at the top or bottom by `px` (0 removes it), so that the browser
-/// scrolls focused elements clear of the banner (WCAG 2.2, 2.4.11). Set through the CSSOM,
-/// which a strict CSP allows.
-pub fn pad_scroll_area(top: bool, px: f64) {
+/// Pads the page's scroll area at the banner's edge by `px` (0 removes it), so that the browser
+/// scrolls focused elements clear of the banner (WCAG 2.2, 2.4.11); a centred box covers no
+/// edge. Set through the CSSOM, which a strict CSP allows. (The early banner pads the same way,
+/// in `loader/src/early-banner.js`.)
+pub fn pad_scroll_area(layout: &str, px: f64) {
     let Some(root) = document().ok().and_then(|d| d.document_element()) else {
         return;
     };
@@ -70,10 +120,10 @@ pub fn pad_scroll_area(top: bool, px: f64) {
     };
     // At the bottom, the page also gets that much padding at its end, so that even its last
     // link can scroll clear of the banner (padding at the end moves nothing: no layout shift).
-    let properties: &[&str] = if top {
-        &["scroll-padding-top"]
-    } else {
-        &["scroll-padding-bottom", "padding-bottom"]
+    let properties: &[&str] = match layout {
+        "box-center" => &[],
+        "bar-top" => &["scroll-padding-top"],
+        _ => &["scroll-padding-bottom", "padding-bottom"],
     };
     let style = root.style();
     let value = [&*(px.ceil() as u32).to_string(), "px"].concat();
@@ -90,7 +140,7 @@ pub fn pad_scroll_area(top: bool, px: f64) {
 pub fn set_theme(theme: &str) {
     if let Some(host) = document()
         .ok()
-        .and_then(|d| d.query_selector("optin-widget").ok().flatten())
+        .and_then(|d| d.query_selector(HOST).ok().flatten())
     {
         let _ = host.set_attribute("data-theme", theme);
     }

@@ -20,6 +20,10 @@ mod connector;
 pub mod dom;
 mod model;
 mod preferences;
+/// The banner rendered ahead of time by Yew's server renderer, for optin-core's early banner.
+#[cfg(feature = "ssr")]
+#[doc(hidden)]
+pub mod prerender;
 mod rich_text;
 pub mod state;
 mod ui;
@@ -49,6 +53,11 @@ pub use provider::{
     PreferencesProps,
 };
 
-/// The widget's stylesheet (`styles/optin.css`, minified by `build.rs`): adopted by the shadow
-/// root [`Banner`] renders into, or for an app that renders the UI in its own tree to include.
+/// The widget's stylesheet (`styles/banner.css` and `styles/panel.css`, minified by `build.rs`):
+/// adopted by the shadow root [`Banner`] renders into, or for an app that renders the UI in its
+/// own tree to include.
 pub const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/optin.css"));
+
+/// The banner's part of [`STYLESHEET`] alone: what optin-core's early banner adopts.
+#[doc(hidden)]
+pub const BANNER_STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/banner.css"));

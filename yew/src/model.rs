@@ -42,6 +42,9 @@ pub struct Model {
     pub revised: bool,
     /// A Global Privacy Control signal keeps some categories off: the banner says so.
     pub gpc: bool,
+    /// The panel's code could not be loaded: the banner says so (only the early banner optin-core
+    /// shows before the UI has loaded can get there).
+    pub settings_unavailable: bool,
     /// `ltr` or `rtl`, from the language.
     pub dir: &'static str,
     /// Banner layout class (`bar-bottom`, `box-center`, …) and colour theme (`auto`, …).
@@ -81,6 +84,7 @@ impl Model {
             categories,
             revised: false,
             gpc: false,
+            settings_unavailable: false,
             dir: if is_rtl(lang) { "rtl" } else { "ltr" },
             layout: config.layout.clone(),
             theme: config.theme.clone(),

@@ -158,10 +158,8 @@ impl PartialEq for UiContext {
 
 #[function_component(OptinProvider)]
 pub fn optin_provider(props: &OptinProviderProps) -> Html {
-    // Started during the first render, so that children rendering for the first time already
-    // get a returning visitor's grants (an analytics hook fires at once, `<Gated>` shows).
-    let started = use_memo(props.config.clone(), |config| start(config.as_deref()));
-    let model = use_memo((*started, props.texts.clone()), |(started, texts)| {
+    let started = use_start(props.config.clone());
+    let model = use_memo((started, props.texts.clone()), |(started, texts)| {
         if !*started {
             return None;
         }
@@ -171,12 +169,13 @@ pub fn optin_provider(props: &OptinProviderProps) -> Html {
         }
         Model::load::<InProcess>().map(Rc::new)
     });
-    let ui = use_ui::<InProcess>(*started);
+    // Deferred, the UI connects to the inbox only after the start effect ran (hooks run their
+    // effects in order), so every command it gets comes after the start.
+    let ui = use_ui::<InProcess>(started || START_DEFERRED);
     let dialogs = use_memo((), |_| Cell::new(0));
     let changes = use_reducer(Changes::default);
     {
         let dispatcher = changes.dispatcher();
-        let started = *started;
         use_effect_with((), move |_| {
             let sent = RefCell::new(None);
             // Whoever made the choice (our buttons, use_consent, another tab, the page's code),
@@ -188,6 +187,7 @@ pub fn optin_provider(props: &OptinProviderProps) -> Html {
                 signals::log_receipt(&sent);
             });
             let controls = dom::DocumentListener::new("click", |e| signals::open_from_page(&e));
+            // Deferred, the start has not happened yet: `use_start` announces it.
             if started {
                 signals::ready();
             }
@@ -196,7 +196,7 @@ pub fn optin_provider(props: &OptinProviderProps) -> Html {
     }
     let consent = Consent {
         version: changes.0,
-        started: *started,
+        started,
     };
     let context = UiContext {
         ui,
@@ -210,6 +210,39 @@ pub fn optin_provider(props: &OptinProviderProps) -> Html {
             </ContextProvider<UiContext>>
         </ContextProvider<Consent>>
     }
+}
+
+/// The server (feature `ssr`) knows nothing of the visitor, and hydration (feature `hydration`)
+/// must first render exactly what it rendered: with either, the core starts in the provider's
+/// first effect, and the first render is the one before the start.
+const START_DEFERRED: bool = cfg!(any(feature = "ssr", feature = "hydration"));
+
+/// Whether the core started with `config`: during the first render, so that children rendering
+/// for the first time already get a returning visitor's grants (an analytics hook fires at once,
+/// `<Gated>` shows).
+#[cfg(not(any(feature = "ssr", feature = "hydration")))]
+#[hook]
+fn use_start(config: Option<AttrValue>) -> bool {
+    *use_memo(config, |config| start(config.as_deref()))
+}
+
+/// Whether the core started with `config`: in the first effect, after the render the server
+/// made (or the one that must match it), and `optin:ready` with it.
+#[cfg(any(feature = "ssr", feature = "hydration"))]
+#[hook]
+fn use_start(config: Option<AttrValue>) -> bool {
+    let started = use_state_eq(|| false);
+    {
+        let started = started.setter();
+        use_effect_with(config, move |config| {
+            let ok = start(config.as_deref());
+            if ok {
+                signals::ready();
+            }
+            started.set(ok);
+        });
+    }
+    *started
 }
 
 /// Starts the core with `config` (`None`: the built-in one) and asks for the banner when the
@@ -274,7 +307,7 @@ pub struct PreferencesProps {
 #[function_component(Preferences)]
 pub fn preferences(props: &PreferencesProps) -> Html {
     let context = use_context::<UiContext>();
-    let version = use_consent().version;
+    let Consent { version, started } = use_consent();
     let inline = props.inline;
     {
         // A mounted dialog takes the panel over from `<Banner/>`.
@@ -293,8 +326,9 @@ pub fn preferences(props: &PreferencesProps) -> Html {
     }
     {
         // Inline, the switches start from the choice in force, and again after each change.
+        // The start counts as a change: deferred, it comes after the first effect.
         let dispatcher = context.as_ref().map(|c| c.ui.state.dispatcher());
-        use_effect_with(version, move |_| {
+        use_effect_with((version, started), move |_| {
             if let (true, Some(dispatcher)) = (inline, dispatcher) {
                 let (choices, _) = InProcess::choices().unwrap_or_default();
                 dispatcher.dispatch(Action::Load(choices));

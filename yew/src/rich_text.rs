@@ -8,6 +8,8 @@ use yew::prelude::*;
 /// site owner is told in the console.
 pub fn rich_text(text: &str) -> Html {
     let (parts, refused) = segments(text);
+    // Only a browser has a console: the server renderer (feature `ssr`) runs natively.
+    #[cfg(target_arch = "wasm32")]
     for url in refused {
         web_sys::console::warn_1(
             &[
@@ -19,6 +21,8 @@ pub fn rich_text(text: &str) -> Html {
             .into(),
         );
     }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = refused;
     parts
         .into_iter()
         .map(|part| match part {

@@ -101,6 +101,7 @@ const DOCS: &[(&str, &str)] = &[
     ("texts.*.thirdParty", "Cookie table: a third-party cookie."),
     ("texts.*.gpcNotice", "Shown when the browser's Global Privacy Control signal turned categories off."),
     ("texts.*.downloadRecord", "Link that downloads the visitor's consent record."),
+    ("texts.*.settingsUnavailable", "Shown in the banner when Preferences was pressed but the panel could not be loaded."),
     ("texts.*.revisionNotice", "Shown when the config's revision was bumped since the visitor's last choice."),
     ("texts.*.categories", "Per category id (from `categories`), its title and description."),
     ("texts.*.categories.*", "Title and description of one category."),

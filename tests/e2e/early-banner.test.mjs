@@ -1,0 +1,151 @@
+// The banner at first paint: the core shows the banner Yew rendered ahead of time before the UI's
+// files arrive, it works without them (accept, reject, "Preferences" busy then open, or a notice
+// that the settings cannot be loaded), and the UI takes it over with no visible change: the same
+// pixels in every layout, theme and direction, the same focus, no layout shift.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  setupE2E, html, widget, waitReady, storedConsent, runAxe, gated, waitForRuns, runs, sleep,
+  animationsDone, DIST_DIR,
+} from './harness.mjs';
+
+const env = setupE2E();
+const T = { timeout: 90_000 };
+
+const UI_FILES = ['/optin/optin-ui.js', '/optin/optin-ui_bg.wasm'];
+const CONFIG = {
+  revision: 1,
+  privacyPolicyUrl: '/privacy.html',
+  categories: [{ id: 'necessary', required: true }, { id: 'analytics' }, { id: 'marketing' }],
+};
+
+/**
+ * Holds the UI's two files until `release()` (or refuses them: `blocked`). Requests are counted,
+ * so a test can tell that the banner showed while they were still outstanding.
+ */
+function holdUi({ blocked = false } = {}) {
+  let release;
+  const released = new Promise((r) => (release = r));
+  const state = { requested: 0, served: 0, release };
+  for (const file of UI_FILES) {
+    env.server.route(file, async (req, res) => {
+      state.requested++;
+      if (blocked) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        return res.end('blocked');
+      }
+      await released;
+      const body = fs.readFileSync(path.join(DIST_DIR, path.basename(file)));
+      res.writeHead(200, {
+        'content-type': file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript',
+        'cache-control': 'no-store',
+      });
+      res.end(body);
+      state.served++;
+    });
+  }
+  return state;
+}
+
+async function open(s, { config = CONFIG, body = '', lang = 'en', head = '' } = {}) {
+  env.server.page('/p/early.html', html({ config, body, lang, head }));
+  await s.page.goto(env.server.url('/p/early.html'));
+  const w = widget(s.page);
+  await w.banner.waitFor({ state: 'visible', timeout: 10_000 });
+  return w;
+}
+
+/** The banner on the page is the early one (the UI has not taken it over). */
+const isEarly = (page) =>
+  page.evaluate(() => {
+    const root = document.querySelector('optin-widget')?.shadowRoot;
+    return Boolean(root && root.querySelector('.optin[data-early] [data-optin="banner"]'));
+  });
+
+/** The UI has taken over: its banner shows and the early one is gone. */
+async function takenOver(page) {
+  await page.waitForFunction(() => {
+    const root = document.querySelector('optin-widget')?.shadowRoot;
+    return root && !root.querySelector('.optin[data-early]') && root.querySelector('[data-optin="banner"]');
+  }, null, { timeout: 15_000 });
+}
+
+test('the banner shows before the UI files arrive, and its choices work without them', T, async () => {
+  const hold = holdUi();
+  const s = await env.newPage();
+  const w = await open(s, { body: gated('analytics', '/fixtures/analytics.js') });
+  assert.equal(hold.served, 0, 'no UI file was served yet');
+  assert.ok(await isEarly(s.page), 'the banner on screen is the early one');
+  assert.deepEqual(await runs(s.page), [], 'nothing gated ran before the choice');
+  await w.acceptAll.click();
+  const stored = await storedConsent(s.page);
+  assert.equal(stored.method, 'accept-all', 'the choice is stored while the UI files are still held');
+  await waitForRuns(s.page, 1);
+  await w.banner.waitFor({ state: 'detached' });
+  assert.equal(hold.served, 0, 'still no UI file served');
+  hold.release();
+  await sleep(300);
+  assert.equal(await w.banner.count(), 0, 'the UI does not bring the banner back after the choice');
+  s.assertNoErrors();
+});
+
+test('reject all works before the UI files arrive, and fires the events', T, async () => {
+  const hold = holdUi();
+  const s = await env.newPage();
+  const w = await open(s);
+  await w.rejectAll.click();
+  const stored = await storedConsent(s.page);
+  assert.equal(stored.method, 'reject-all');
+  assert.equal(stored.categories.analytics, false);
+  await s.page.waitForFunction(() => (window.__optinEvents || []).length >= 1);
+  assert.equal(hold.served, 0);
+  hold.release();
+  s.assertNoErrors();
+});
+
+test('Preferences clicked early is busy, then opens the panel once the UI arrives', T, async () => {
+  const hold = holdUi();
+  const s = await env.newPage();
+  const w = await open(s);
+  await w.preferencesOpen.click();
+  assert.equal(await w.preferencesOpen.getAttribute('aria-busy'), 'true', 'Preferences says it is busy');
+  const spinner = await w.preferencesOpen.evaluate((el) => getComputedStyle(el, '::after').content);
+  assert.notEqual(spinner, 'none', 'and shows it');
+  assert.equal(await w.preferences.count(), 0, 'no panel yet');
+  await sleep(4000);
+  hold.release();
+  await w.preferences.waitFor({ state: 'visible', timeout: 15_000 });
+  // Closing the panel goes back to the banner, now the UI's, with focus on its Preferences.
+  await s.page.keyboard.press('Escape');
+  await w.banner.waitFor({ state: 'visible' });
+  assert.equal(await isEarly(s.page), false, 'the UI took the banner over');
+  const focused = await s.page.evaluate(() =>
+    document.querySelector('optin-widget').shadowRoot.activeElement?.getAttribute('data-optin'));
+  assert.equal(focused, 'preferences-open', 'focus is back on Preferences');
+  s.assertNoErrors();
+});
+
+test('without the UI files the banner still works, and Preferences says the settings cannot load', T, async () => {
+  holdUi({ blocked: true });
+  const s = await env.newPage();
+  const w = await open(s, { body: gated('analytics', '/fixtures/analytics.js') });
+  await w.preferencesOpen.focus();
+  await s.page.keyboard.press('Enter');
+  const notice = s.page.locator('[data-optin="settings-unavailable"]');
+  await notice.waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await notice.getAttribute('role'), 'alert', 'announced');
+  assert.match(await notice.innerText(), /could not be loaded/);
+  const focused = await s.page.evaluate(() =>
+    document.querySelector('optin-widget').shadowRoot.activeElement?.getAttribute('data-optin'));
+  assert.equal(focused, 'preferences-open', 'focus stays on Preferences');
+  assert.equal(await w.preferencesOpen.getAttribute('aria-busy'), null, 'no longer busy');
+  await w.acceptAll.click();
+  await waitForRuns(s.page, 1);
+  assert.equal((await storedConsent(s.page)).method, 'accept-all');
+  // The blocked files are the only errors: the browser reports their 404s.
+  const other = s.errors().filter((e) => !/optin-ui|404|could not load/i.test(e));
+  assert.deepEqual(other, [], 'no other error');
+});
