@@ -5,7 +5,9 @@
 // shadow root at once, before the UI's files have arrived. "Accept all" and "Reject all" choose
 // through the core right away; "Preferences" shows it is busy and opens the panel once the UI is
 // there, or says that the settings cannot be loaded. The UI takes the banner over when it has
-// loaded (yew/src/dom.rs, take_over_early_banner): it renders in the same host, and this one goes.
+// loaded: it renders in the same host, and this one goes in the very task the UI's banner (or
+// panel) appears in, seen by a MutationObserver, so no frame shows both or neither, whatever
+// Yew's scheduler does between a render and its effects.
 // Built with DOM calls only (config texts are text, never HTML), styled by a constructed
 // stylesheet (no `<style>`, no `style` attribute: a strict `style-src 'self'` allows it).
 
@@ -44,10 +46,12 @@ function showEarlyBanner(texts, unavailable) {
   root.setAttribute('data-early', '');
   var banner = /** @type {HTMLElement} */ (build(parts[3]));
   root.appendChild(banner);
-  styledShadow(host, parts[0]).appendChild(root);
+  var shadow = styledShadow(host, parts[0]);
+  shadow.appendChild(root);
   root.addEventListener('click', earlyClick);
   var before = early;
   early = { root: root, texts: texts, layout: parts[2] };
+  if (!before) watchTakeover(shadow);
   padScrollArea(parts[2], banner.getBoundingClientRect().height);
   if (before) replaceKeepingFocus(before.root, root);
 }
@@ -81,6 +85,28 @@ function earlyClick(e) {
   }
 }
 
+/**
+ * Once the UI's banner or panel is in the shadow root, the early banner goes: focus on one of its
+ * controls moves to the UI's same control, and the UI's banner does not slide in a second time.
+ * From then on the UI owns the banner (and the page's padding for it).
+ * @param {ShadowRoot} shadow
+ */
+function watchTakeover(shadow) {
+  var observer = new MutationObserver(function () {
+    var ui = shadow.querySelector('.optin:not([data-early]) [data-optin="banner"], .optin:not([data-early]) [data-optin="preferences"]');
+    if (!early || !ui) {
+      if (!early) observer.disconnect();
+      return;
+    }
+    observer.disconnect();
+    var root = early.root;
+    early = null;
+    if (ui.getAttribute('data-optin') === 'banner') /** @type {HTMLElement} */ (ui).style.animation = 'none';
+    replaceKeepingFocus(root, /** @type {HTMLElement} */ (ui.closest('.optin')));
+  });
+  observer.observe(shadow, { childList: true, subtree: true });
+}
+
 /** The panel cannot be had: the early banner, if it shows, says so and keeps focus. */
 function earlyBannerUnavailable() {
   if (early) showEarlyBanner(early.texts, true);
@@ -89,11 +115,8 @@ function earlyBannerUnavailable() {
 /** Takes the early banner off the page (a choice was made, or the page asked). */
 function hideEarlyBanner() {
   if (!early) return;
-  // The UI may have taken it over already, and then owns the padding.
-  if (early.root.isConnected) {
-    early.root.remove();
-    padScrollArea(early.layout, 0);
-  }
+  early.root.remove();
+  padScrollArea(early.layout, 0);
   early = null;
 }
 

@@ -26,11 +26,11 @@ const CONFIG = {
  * Holds the UI's two files until `release()` (or refuses them: `blocked`). Requests are counted,
  * so a test can tell that the banner showed while they were still outstanding.
  */
-function holdUi({ blocked = false } = {}) {
+function holdUi({ blocked = false, files = UI_FILES } = {}) {
   let release;
   const released = new Promise((r) => (release = r));
   const state = { requested: 0, served: 0, release };
-  for (const file of UI_FILES) {
+  for (const file of files) {
     env.server.route(file, async (req, res) => {
       state.requested++;
       if (blocked) {
@@ -51,6 +51,13 @@ function holdUi({ blocked = false } = {}) {
 }
 
 async function open(s, { config = CONFIG, body = '', lang = 'en', head = '' } = {}) {
+  await s.page.addInitScript(() => {
+    // Every layout shift, for the takeover's CLS.
+    window.__shifts = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   env.server.page('/p/early.html', html({ config, body, lang, head }));
   await s.page.goto(env.server.url('/p/early.html'));
   const w = widget(s.page);
@@ -148,4 +155,110 @@ test('without the UI files the banner still works, and Preferences says the sett
   // The blocked files are the only errors: the browser reports their 404s.
   const other = s.errors().filter((e) => !/optin-ui|404|could not load/i.test(e));
   assert.deepEqual(other, [], 'no other error');
+});
+
+/** Site texts in Arabic, for a right-to-left banner (no language file ships for it). */
+const AR = {
+  bannerTitle: 'نستخدم ملفات تعريف الارتباط',
+  bannerDescription: 'نستخدم ملفات تعريف الارتباط لتشغيل هذا الموقع، وبموافقتك لقياس استخدامه.',
+  acceptAll: 'قبول الكل',
+  rejectAll: 'رفض الكل',
+  preferences: 'التفضيلات',
+  privacyPolicy: 'سياسة الخصوصية',
+};
+
+test('the takeover changes no pixel: every layout, light and dark, ltr and rtl, 320 px wide', { timeout: 240_000 }, async () => {
+  const layouts = ['bar-bottom', 'bar-top', 'box-bottom-left', 'box-bottom-right', 'box-center'];
+  const differ = [];
+  for (const layout of layouts) {
+    for (const theme of ['light', 'dark']) {
+      for (const lang of ['en', 'ar']) {
+        const hold = holdUi();
+        const s = await env.newPage({ contextOptions: { viewport: { width: 320, height: 640 }, reducedMotion: 'reduce' } });
+        const config = { ...CONFIG, layout, theme, texts: { ar: AR } };
+        await open(s, { config, lang });
+        await animationsDone(s.page);
+        assert.ok(await isEarly(s.page), `${layout} ${theme} ${lang}: early banner first`);
+        const before = await s.page.screenshot();
+        hold.release();
+        await takenOver(s.page);
+        await animationsDone(s.page);
+        const after = await s.page.screenshot();
+        if (!before.equals(after)) differ.push(`${layout}/${theme}/${lang}`);
+        assert.equal(await s.page.evaluate(() => window.__shifts), 0, `${layout} ${theme} ${lang}: no layout shift`);
+        s.assertNoErrors();
+        await s.close();
+        env.server.reset();
+      }
+    }
+  }
+  assert.deepEqual(differ, [], 'screenshots before and after the takeover are identical');
+});
+
+test('focus on an early button moves to the same button of the UI\'s banner', T, async () => {
+  const hold = holdUi();
+  const s = await env.newPage();
+  const w = await open(s);
+  await w.rejectAll.focus();
+  hold.release();
+  await takenOver(s.page);
+  const focused = await s.page.evaluate(() => {
+    const a = document.querySelector('optin-widget').shadowRoot.activeElement;
+    return a && { hook: a.getAttribute('data-optin'), early: Boolean(a.closest('[data-early]')) };
+  });
+  assert.deepEqual(focused, { hook: 'reject-all', early: false });
+  // The UI's banner does not slide in a second time.
+  assert.equal(await w.banner.evaluate((el) => getComputedStyle(el).animationName), 'none');
+  s.assertNoErrors();
+});
+
+test('axe finds nothing in the early banner, in light and dark', T, async () => {
+  for (const theme of ['light', 'dark']) {
+    const hold = holdUi();
+    const s = await env.newPage({ contextOptions: { reducedMotion: 'reduce' } });
+    await open(s, { config: { ...CONFIG, theme } });
+    assert.ok(await isEarly(s.page));
+    const result = await runAxe(s.page);
+    assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.help}`), [], `axe (${theme})`);
+    hold.release();
+    await s.close();
+    env.server.reset();
+  }
+});
+
+test('each language: the early banner speaks it before the UI\'s wasm arrives', { timeout: 120_000 }, async () => {
+  const files = fs.readdirSync(path.join(DIST_DIR, 'lang')).map((f) => f.replace('.json', ''));
+  assert.ok(files.length >= 7, 'the language files are built');
+  for (const lang of ['en', ...files]) {
+    const texts = lang === 'en' ? null : JSON.parse(fs.readFileSync(path.join(DIST_DIR, 'lang', `${lang}.json`), 'utf8'));
+    const hold = holdUi({ files: ['/optin/optin-ui_bg.wasm'] });
+    const s = await env.newPage();
+    const w = await open(s, { lang });
+    assert.ok(await isEarly(s.page), `${lang}: early`);
+    assert.equal(hold.served, 0, `${lang}: the UI's wasm is still held`);
+    const title = await w.banner.locator('#optin-banner-title').innerText();
+    assert.equal(await w.banner.getAttribute('lang'), lang);
+    if (texts) {
+      assert.equal(title, texts.bannerTitle, `${lang}: its title`);
+      assert.equal(await w.acceptAll.innerText(), texts.acceptAll, `${lang}: its accept button`);
+    } else {
+      assert.equal(title, 'We use cookies');
+    }
+    hold.release();
+    await takenOver(s.page);
+    assert.equal(await w.banner.locator('#optin-banner-title').innerText(), title, `${lang}: the UI says the same`);
+    s.assertNoErrors();
+    await s.close();
+    env.server.reset();
+  }
+});
+
+test('a config text with markup shows as text in the early banner', T, async () => {
+  holdUi();
+  const s = await env.newPage();
+  const evil = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+  const w = await open(s, { config: { ...CONFIG, texts: { en: { bannerTitle: evil } } } });
+  assert.equal(await w.banner.locator('#optin-banner-title').innerText(), evil);
+  assert.equal(await w.banner.locator('img, b').count(), 0, 'no element made from a text');
+  assert.equal(await s.page.evaluate(() => window.__pwned), undefined);
 });

@@ -12,11 +12,9 @@ fn document() -> Result<web_sys::Document, JsValue> {
         .ok_or_else(|| JsValue::from_str("no document"))
 }
 
-/// The host element's tag: the early banner's (the loader's `loader/src/early-banner.js`) and the
-/// standalone UI's, which takes it over.
+/// The host element's tag: the early banner's (`loader/src/early-banner.js`) and the standalone
+/// UI's, which renders beside it; the loader takes the early banner away once the UI's shows.
 const HOST: &str = "optin-widget";
-/// Marks the `.optin` element that holds the loader's early banner, until the UI takes over.
-const EARLY: &str = ".optin[data-early]";
 
 /// The `.optin` element in `<optin-widget>`'s shadow root where the standalone UI renders: the
 /// host the early banner is in when there is one (the UI takes it over), else a new one at the
@@ -57,38 +55,6 @@ pub fn styled_shadow(document: &web_sys::Document, host: &Element) -> Result<Ele
     root.set_attribute("class", "optin")?;
     shadow.append_child(&root)?;
     Ok(root)
-}
-
-/// The UI shows: the early banner, if it is still there, goes in the same task, so no frame shows
-/// both or neither. Focus moves to the UI's control of the same kind (`data-optin`), and the UI's
-/// banner does not slide in again.
-pub fn take_over_early_banner() {
-    let Some(shadow) = document()
-        .ok()
-        .and_then(|d| d.query_selector(HOST).ok().flatten())
-        .and_then(|h| h.shadow_root())
-    else {
-        return;
-    };
-    let Ok(Some(early)) = shadow.query_selector(EARLY) else {
-        return;
-    };
-    let focused = shadow
-        .active_element()
-        .filter(|a| early.contains(Some(a)))
-        .and_then(|a| a.get_attribute("data-optin"));
-    early.remove();
-    if let Ok(Some(banner)) = shadow.query_selector("[data-optin=\"banner\"]") {
-        if let Some(banner) = banner.dyn_ref::<HtmlElement>() {
-            let _ = banner.style().set_property("animation", "none");
-        }
-    }
-    if let Some(hook) = focused {
-        let selector = ["[data-optin=\"", &hook, "\"]"].concat();
-        if let Ok(Some(el)) = shadow.query_selector(&selector) {
-            focus(&el);
-        }
-    }
 }
 
 /// Runs `f` in a task of its own, after the current one.

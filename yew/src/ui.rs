@@ -97,9 +97,6 @@ pub(crate) fn use_ui<C: Connector>(started: bool) -> Ui {
     {
         let banner_button = banner_button.clone();
         use_effect_with(state.view, move |view| {
-            if *view != View::Hidden {
-                dom::take_over_early_banner();
-            }
             let was = std::mem::replace(&mut *last_view.borrow_mut(), *view);
             if was == View::Preferences {
                 restore_focus(&opener, &banner_button, *view);
