@@ -140,10 +140,14 @@ function ownTransfer(widget, requests) {
  */
 async function clickAccept(page, widget) {
   const button = page.locator(widget.accept);
-  await button.waitFor({ state: 'visible', timeout: 10_000 });
-  const box = await button.boundingBox();
-  if (!box) throw new Error(`the accept-all button (${widget.accept}) has no box`);
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  // A widget may swap its banner for an identical one (optin's UI takes its early banner over):
+  // the button found may be gone when measured, and the next look finds its successor.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await button.waitFor({ state: 'visible', timeout: 10_000 });
+    const box = await button.boundingBox();
+    if (box) return page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  }
+  throw new Error(`the accept-all button (${widget.accept}) has no box`);
 }
 
 /** Opens `url` in the session's page, its signals from an earlier page forgotten. */

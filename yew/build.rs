@@ -23,8 +23,9 @@ fn main() {
 }
 
 /// Drops `/* … */` comments, turns every run of whitespace into one space, and drops the spaces
-/// next to `{`, `}` and `;`. Spaces elsewhere stay, where they can carry meaning (`a b`,
-/// `calc(1em - 2px)`); the stylesheet has no strings with runs of spaces.
+/// next to `{`, `}` and `;` and after `:` and `,` (a descendant combinator never follows those).
+/// Spaces elsewhere stay, where they can carry meaning (`a b`, `calc(1em - 2px)`); the
+/// stylesheet has no strings with runs of spaces.
 fn minify(css: &str) -> String {
     let mut text = String::with_capacity(css.len());
     let mut rest = css;
@@ -41,7 +42,7 @@ fn minify(css: &str) -> String {
         if matches!(c, '{' | '}' | ';') && out.ends_with(' ') {
             out.pop();
         }
-        if c == ' ' && out.ends_with(['{', '}', ';']) {
+        if c == ' ' && out.ends_with(['{', '}', ';', ':', ',']) {
             continue;
         }
         out.push(c);

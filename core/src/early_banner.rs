@@ -4,8 +4,8 @@
 //! needed, before the UI's files have arrived; "Accept all" and "Reject all" work through the
 //! core at once, and the UI takes the banner over when it has loaded.
 //!
-//! Filling is pure ([`fill`]: the template and the values in, a [`Node`] tree out), so the native
-//! test in optin-yew can hold it against Yew's own render of the same banner, field for field.
+//! Filling is pure ([`fill`]: the template and the values in, the filled banner out as JSON), so
+//! the native test in optin-yew can hold it against Yew's own render of the same banner.
 //! The loader (`loader/src/early-banner.js`) turns the filled tree into elements and text nodes,
 //! in JavaScript: those DOM calls cost every visitor's download a fraction of what they cost as
 //! wasm imports. Config texts stay text, never HTML.
@@ -29,17 +29,6 @@ use crate::texts::{self, Segment, Texts};
 
 /// The template, as generated from optin-yew's `Banner`.
 pub const TEMPLATE: &str = include_str!("early_banner.json");
-
-/// A piece of the filled banner: what becomes a DOM node (or, in tests, HTML).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Node {
-    Text(String),
-    Element {
-        tag: String,
-        attributes: Vec<(String, String)>,
-        children: Vec<Node>,
-    },
-}
 
 /// What the banner shows, beyond the config: the language (and its shipped file), and which of
 /// its optional notices apply.
@@ -97,78 +86,124 @@ pub fn stylesheet(template: &Value) -> &str {
     }
 }
 
-/// The banner for `values`; `None` only if the template has no banner.
-pub fn fill(template: &Value, values: &Values) -> Option<Node> {
-    let mut out = Vec::new();
-    node(template, template.get("banner")?, values, None, &mut out)?;
-    out.pop()
-}
-
-/// Fills `node` into `out`. `None` when a slot of the element it belongs to has no value.
-fn node(
-    template: &Value,
-    node: &Value,
-    values: &Values,
-    link: Option<(&str, &str)>,
-    out: &mut Vec<Node>,
-) -> Option<()> {
-    match node {
-        Value::Str(text) => out.push(Node::Text(text.clone())),
-        Value::Obj(_) => {
-            let name = slot_name(node)?;
-            let text = match (name, link) {
-                ("@label", Some((label, _))) => label.to_owned(),
-                ("@url", Some((_, url))) => url.to_owned(),
-                _ => values.slot(template, name)?,
-            };
-            if is_rich(template, name) {
-                rich(template, &text, values, out);
-            } else {
-                out.push(Node::Text(text));
-            }
-        }
-        Value::Arr(parts) => {
-            if let Some(element) = element(template, parts, values, link) {
-                out.push(element);
-            } else if matches!(out.last(), Some(Node::Text(t)) if t.trim().is_empty()) {
-                out.pop();
-            }
-        }
-        _ => {}
-    }
-    Some(())
-}
-
-/// `[tag, {attributes}, children…]`, or `None` when one of its own slots has no value.
-fn element(
-    template: &Value,
-    parts: &[Value],
-    values: &Values,
-    link: Option<(&str, &str)>,
-) -> Option<Node> {
-    let (Some(Value::Str(tag)), Some(Value::Obj(attrs))) = (parts.first(), parts.get(1)) else {
-        return None;
+/// The banner for `values`, as JSON in the template's shape with every slot filled in: a text is
+/// a string, an element `[tag, {attributes}, children…]`. `None` only without a banner.
+pub fn fill(template: &Value, values: &Values) -> Option<String> {
+    let filler = Filler {
+        template,
+        values,
+        link: None,
     };
-    let mut attributes = Vec::with_capacity(attrs.len());
-    for (name, value) in attrs {
-        let value = match value {
-            Value::Str(s) => s.clone(),
-            slot => match (slot_name(slot)?, link) {
-                ("@url", Some((_, url))) => url.to_owned(),
-                (name, _) => values.slot(template, name)?,
-            },
+    let mut out = String::new();
+    filler
+        .element(template.get("banner")?, &mut out)
+        .then_some(out)
+}
+
+/// One pass over the template, writing JSON as it goes: an element whose slot has no value is
+/// taken back out of what was written.
+#[derive(Clone, Copy)]
+struct Filler<'a> {
+    template: &'a Value,
+    values: &'a Values<'a>,
+    /// Inside a rich-text link: its label and URL (`@label`, `@url`).
+    link: Option<(&'a str, &'a str)>,
+}
+
+impl Filler<'_> {
+    fn value(&self, slot: &Value) -> Option<String> {
+        let name = slot_name(slot)?;
+        match (name, self.link) {
+            ("@label", Some((label, _))) => Some(label.to_owned()),
+            ("@url", Some((_, url))) => Some(url.to_owned()),
+            _ => self.values.slot(self.template, name),
+        }
+    }
+
+    /// Writes the element; `false`, with nothing written, when one of its own slots is empty.
+    fn element(&self, node: &Value, out: &mut String) -> bool {
+        let start = out.len();
+        let written = self.write_element(node, out).is_some();
+        if !written {
+            out.truncate(start);
+        }
+        written
+    }
+
+    fn write_element(&self, node: &Value, out: &mut String) -> Option<()> {
+        let Value::Arr(parts) = node else {
+            return None;
         };
-        attributes.push((name.clone(), value));
+        let (Some(Value::Str(tag)), Some(Value::Obj(attributes))) = (parts.first(), parts.get(1))
+        else {
+            return None;
+        };
+        out.push('[');
+        json::push_str(out, tag);
+        out.push_str(",{");
+        for (i, (name, value)) in attributes.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json::push_str(out, name);
+            out.push(':');
+            match value {
+                Value::Str(text) => json::push_str(out, text),
+                slot => json::push_str(out, &self.value(slot)?),
+            }
+        }
+        out.push('}');
+        // Where a text of white space alone starts: it goes with an element left out after it.
+        let mut space = None;
+        for child in parts.get(2..).unwrap_or_default() {
+            let before = out.len();
+            out.push(',');
+            match child {
+                Value::Str(text) => {
+                    json::push_str(out, text);
+                    space = text.trim().is_empty().then_some(before);
+                    continue;
+                }
+                Value::Arr(_) => {
+                    if !self.element(child, out) {
+                        out.truncate(space.unwrap_or(before));
+                    }
+                }
+                slot => {
+                    let text = self.value(slot)?;
+                    if is_rich(self.template, slot_name(slot)?) {
+                        out.truncate(before);
+                        self.rich(&text, out);
+                    } else {
+                        json::push_str(out, &text);
+                    }
+                }
+            }
+            space = None;
+        }
+        out.push(']');
+        Some(())
     }
-    let mut children = Vec::new();
-    for child in parts.get(2..).unwrap_or_default() {
-        node(template, child, values, link, &mut children)?;
+
+    /// Text with `[label](url)` links, each link made from the template's `link`.
+    fn rich(&self, text: &str, out: &mut String) {
+        let (segments, _) = texts::segments(text);
+        for segment in segments {
+            out.push(',');
+            match segment {
+                Segment::Text(t) => json::push_str(out, t),
+                Segment::Link { label, url } => {
+                    let link = Filler {
+                        link: Some((label, url)),
+                        ..*self
+                    };
+                    if !link.element(self.template.get("link").unwrap_or(&Value::Null), out) {
+                        out.pop();
+                    }
+                }
+            }
+        }
     }
-    Some(Node::Element {
-        tag: tag.clone(),
-        attributes,
-        children,
-    })
 }
 
 fn slot_name(node: &Value) -> Option<&str> {
@@ -181,102 +216,6 @@ fn slot_name(node: &Value) -> Option<&str> {
 fn is_rich(template: &Value, name: &str) -> bool {
     matches!(template.get("rich"), Some(Value::Arr(names))
         if names.iter().any(|n| matches!(n, Value::Str(n) if n == name)))
-}
-
-/// Text with `[label](url)` links, each link made from the template's `link`.
-fn rich(template: &Value, text: &str, values: &Values, out: &mut Vec<Node>) {
-    let (segments, _) = texts::segments(text);
-    for segment in segments {
-        match segment {
-            Segment::Text(t) => out.push(Node::Text(t.to_owned())),
-            Segment::Link { label, url } => {
-                if let Some(Value::Arr(parts)) = template.get("link") {
-                    if let Some(link) = element(template, parts, values, Some((label, url))) {
-                        out.push(link);
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl Node {
-    /// The node as JSON: a string, or `[tag, {attributes}, children…]`.
-    pub fn write_json(&self, out: &mut String) {
-        match self {
-            Node::Text(text) => json::push_str(out, text),
-            Node::Element {
-                tag,
-                attributes,
-                children,
-            } => {
-                out.push('[');
-                json::push_str(out, tag);
-                out.push_str(",{");
-                for (i, (name, value)) in attributes.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    json::push_str(out, name);
-                    out.push(':');
-                    json::push_str(out, value);
-                }
-                out.push('}');
-                for child in children {
-                    out.push(',');
-                    child.write_json(out);
-                }
-                out.push(']');
-            }
-        }
-    }
-
-    /// The node as HTML, escaped as Yew's server renderer escapes it: what the tests compare.
-    pub fn to_html(&self) -> String {
-        let mut html = String::new();
-        self.write_html(&mut html);
-        html
-    }
-
-    fn write_html(&self, out: &mut String) {
-        match self {
-            Node::Text(text) => escape(text, false, out),
-            Node::Element {
-                tag,
-                attributes,
-                children,
-            } => {
-                out.push('<');
-                out.push_str(tag);
-                for (name, value) in attributes {
-                    out.push(' ');
-                    out.push_str(name);
-                    out.push_str("=\"");
-                    escape(value, true, out);
-                    out.push('"');
-                }
-                out.push('>');
-                for child in children {
-                    child.write_html(out);
-                }
-                out.push_str("</");
-                out.push_str(tag);
-                out.push('>');
-            }
-        }
-    }
-}
-
-fn escape(text: &str, attribute: bool, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' if !attribute => out.push_str("&lt;"),
-            '>' if !attribute => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// The banner filled for the running widget, as the loader builds it: `[stylesheet, theme,
@@ -303,7 +242,7 @@ pub fn filled_json(texts: Option<&str>, settings_unavailable: bool) -> Option<St
         json::push_str(&mut out, part);
         out.push(',');
     }
-    banner.write_json(&mut out);
+    out.push_str(&banner);
     out.push(']');
     Some(out)
 }

@@ -42,16 +42,16 @@ function start() {
   var inlineSettings = parseConfig(inlineText);
   consentModeDefault(inlineSettings);
   installApi();
-  // Without a stored choice the banner will be needed. Its files start downloading in the task
-  // after this one and the core boots in the task after that: on a slow phone each of the three
-  // steps takes tens of milliseconds, and together they would make one long task.
+  // Without a stored choice the banner will be needed. The core boots in the task after this one,
+  // the UI's files starting to download first, and the early banner shows in the task after
+  // that: on a slow phone each step takes tens of milliseconds, and together they would make one
+  // long task.
   var firstVisit = !storedChoiceLikely(inlineSettings);
   listenForControls();
   followChanges();
   (firstVisit
     ? nextTask().then(function () {
         loadUi();
-        return nextTask();
       })
     : Promise.resolve()
   )
@@ -81,7 +81,7 @@ function start() {
  * stays, and accepting and rejecting still work.
  */
 function showBanner() {
-  var shown = Promise.all([optin_core.catalogue_file() ? loadTexts() : undefined, whenParsed()]).then(function (got) {
+  var shown = Promise.all([optin_core.catalogue_file() ? loadTexts() : undefined, whenParsed(), nextTask()]).then(function (got) {
     // A choice may have been made meanwhile (the pre-load queue, the page's own code).
     if (!api.consent() && !bannerHidden) showEarlyBanner(got[0], false);
   });

@@ -50,9 +50,12 @@ function showEarlyBanner(texts, unavailable) {
   shadow.appendChild(root);
   root.addEventListener('click', earlyClick);
   var before = early;
-  early = { root: root, texts: texts, layout: parts[2] };
+  var shown = (early = { root: root, texts: texts, layout: parts[2] });
   if (!before) watchTakeover(shadow);
-  padScrollArea(parts[2], banner.getBoundingClientRect().height);
+  // Measured once laid out (no layout forced in this task), and again whenever it changes size.
+  new ResizeObserver(function (entries) {
+    if (early === shown) padScrollArea(shown.layout, entries[0].target.getBoundingClientRect().height);
+  }).observe(banner);
   if (before) replaceKeepingFocus(before.root, root);
 }
 
