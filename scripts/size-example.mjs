@@ -11,7 +11,9 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // <Preferences/> on its own, [data-optin-open], Consent Mode, the consent log, optin:ready and
 // the example's `lang-de`, 949 B of it; issue 17: 53 401 B, optin-yew's and the core's size work,
 // README "Size"); lowering it keeps a win.
-const BUDGET = { marginal: 52.25 * 1024 };
+// The banner's layout as a `data-layout` attribute (Yew's server renderer drops properties) and
+// its notice that the settings cannot be loaded: 53 933 B (+1 %).
+const BUDGET = { marginal: 54016 };
 
 const url = (p) => new URL(`../${p}`, import.meta.url);
 const brotli = (p) =>

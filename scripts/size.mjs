@@ -16,7 +16,10 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // Subresource Integrity (issue 14) added 629 B to optin.js; the language files' 433 B of it moved
 // into optin-ui.js (issue 17), which only a banner fetches. Issue 17 took them from 41 452 and
 // 117 652 B to 39 530 and 105 357 B (README "Size" lists each step).
-const BUDGET = { returning: 39568, first: 105408 };
+// The banner at first paint (the template Yew renders ahead of time, its stylesheet and English
+// texts, the core's filling and the loader's building of it) costs every visitor 4 KB: 39 530 ->
+// 43 529 B returning, 105 357 -> 109 512 B first (README "Size").
+const BUDGET = { returning: 43584, first: 109568 };
 const TARGET = { returning: 30 * 1024, first: 80 * 1024 };
 
 const brotli = (path) =>

@@ -262,3 +262,69 @@ test('a config text with markup shows as text in the early banner', T, async () 
   assert.equal(await w.banner.locator('img, b').count(), 0, 'no element made from a text');
   assert.equal(await s.page.evaluate(() => window.__pwned), undefined);
 });
+
+test('under a strict CSP the early banner is styled and the takeover violates nothing', T, async () => {
+  const hold = holdUi();
+  const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+  env.server.json('/p/csp-config.json', CONFIG);
+  const doc = html({ configUrl: '/p/csp-config.json' }).replace('<link rel="icon" href="data:,">', '');
+  env.server.page('/p/csp.html', doc, { headers: { 'content-security-policy': CSP } });
+  const s = await env.newPage();
+  await s.context.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective), true);
+  });
+  await s.page.goto(env.server.url('/p/csp.html'));
+  const w = widget(s.page);
+  await w.banner.waitFor({ state: 'visible' });
+  assert.ok(await isEarly(s.page));
+  assert.equal(await w.banner.evaluate((el) => getComputedStyle(el).position), 'fixed', 'styled');
+  const padding = await s.page.evaluate(() => document.documentElement.style.getPropertyValue('scroll-padding-bottom'));
+  assert.match(padding, /^\d+px$/, 'the page scrolls focused elements clear of the early banner');
+  hold.release();
+  await takenOver(s.page);
+  await w.rejectAll.click();
+  await w.banner.waitFor({ state: 'detached' });
+  assert.deepEqual(await s.page.evaluate(() => window.__csp), [], 'no securitypolicyviolation events');
+  s.assertNoErrors();
+});
+
+test('a [data-optin-open] control is busy until the panel opens', T, async () => {
+  const hold = holdUi();
+  const s = await env.newPage();
+  await open(s, { body: '<footer><a href="#" id="settings" data-optin-open>Cookie settings</a></footer>' });
+  const link = s.page.locator('#settings');
+  await link.click();
+  assert.equal(await link.getAttribute('aria-busy'), 'true', 'busy to assistive technology');
+  assert.equal(await link.evaluate((el) => getComputedStyle(el).cursor), 'progress', 'and to the eye');
+  hold.release();
+  await widget(s.page).preferences.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await link.getAttribute('aria-busy'), null, 'not busy once open');
+  assert.equal(await link.evaluate((el) => el.style.cursor), '', 'its own cursor back');
+  s.assertNoErrors();
+});
+
+test('a choice made early takes away the banner and its scroll padding', T, async () => {
+  holdUi();
+  const s = await env.newPage();
+  const w = await open(s, { config: { ...CONFIG, layout: 'bar-top' } });
+  await s.page.waitForFunction(() => document.documentElement.style.getPropertyValue('scroll-padding-top') !== '');
+  await s.page.evaluate(() => window.optin.rejectAll());
+  await w.banner.waitFor({ state: 'detached' });
+  const left = await s.page.evaluate(() => document.documentElement.style.cssText);
+  assert.equal(left, '', 'no padding left behind');
+  s.assertNoErrors();
+});
+
+test('optin.hide() takes the early banner away, and the UI does not bring it back', T, async () => {
+  const hold = holdUi();
+  const s = await env.newPage();
+  const w = await open(s);
+  await s.page.evaluate(() => window.optin.hide());
+  await w.banner.waitFor({ state: 'detached' });
+  hold.release();
+  await s.page.waitForFunction(() => typeof window.optin_ui === 'function' || window.optin_ui, null, { timeout: 15_000 }).catch(() => {});
+  await sleep(500);
+  assert.equal(await w.banner.count(), 0, 'still hidden');
+  s.assertNoErrors();
+});
