@@ -1,6 +1,5 @@
-// Optimises one wasm-bindgen output pair in place: `wasm-opt` (flatten, re-loop, -Oz to a fixed
-// point), no metadata sections, and short names for every import, export and import module, with
-// the glue rewritten to match.
+// Optimises one wasm-bindgen output pair in place: `wasm-opt -Oz`, no metadata sections, and
+// short names for every import, export and import module, with the glue rewritten to match.
 //
 //   node scripts/optimize-wasm.mjs <glue.js> <module_bg.wasm>
 //
@@ -26,31 +25,14 @@ const FEATURES = [
   '--enable-reference-types',
   '--enable-multivalue',
 ];
-// Flattened and re-looped first, then -Oz until nothing changes (measured: the core's wasm
-// −271 B brotli and the UI's −126 B against a single -Oz). A run of its own: `--converge` repeats
-// every pass given, and the renaming below must run once.
-execFileSync(
+const out = execFileSync(
   'wasm-opt',
   [
-    '--flatten',
-    '--rereloop',
     '-Oz',
-    '-Oz',
-    '--converge',
     // Rust's wasm puts the stack first, from 1 MiB down, and data above it: the lowest kilobyte
     // is never addressed (only a stack 1 MiB deep would reach it), so constant offsets fold into
     // loads and stores (measured: optin-ui_bg.wasm −410 B brotli, the core's −220 B).
     '--low-memory-unused',
-    ...FEATURES,
-    wasmFile,
-    '-o',
-    wasmFile,
-  ],
-  { encoding: 'utf8' },
-);
-const out = execFileSync(
-  'wasm-opt',
-  [
     ...FEATURES,
     '--minify-imports-and-exports-and-modules',
     // Metadata no browser reads: which compiler made the module, which features it was built for.

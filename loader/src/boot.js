@@ -20,7 +20,10 @@ function decode(chars) {
 /** What follows every recorded choice, whoever made it (the UI, the API, another tab). */
 function followChanges() {
   document.addEventListener('optin:change', function () {
-    if (api.consent()) hideEarlyBanner();
+    if (api.consent()) {
+      hideEarlyBanner();
+      dropUnusedUi();
+    }
     syncSettingsButton();
     consentModeUpdate();
     logChoice();

@@ -27,12 +27,22 @@ var ui = null;
  * @type {Promise<unknown> | null} */
 var uiGlue = null;
 
+/** Stops the UI's wasm download (see `dropUnusedUi`). @type {AbortController | null} */
+var uiDownload = null;
+/** A view was asked for (`showUi`): the UI must come, whatever the visitor chose meanwhile. */
+var uiWanted = false;
+
 function loadUi() {
   if (!ui) {
-    var wasm = fetch(versioned('optin-ui_bg.wasm', INTEGRITY['optin-ui_bg.wasm']), { integrity: INTEGRITY['optin-ui_bg.wasm'] });
+    var download = (uiDownload = new AbortController());
+    var wasm = fetch(versioned('optin-ui_bg.wasm', INTEGRITY['optin-ui_bg.wasm']), {
+      integrity: INTEGRITY['optin-ui_bg.wasm'],
+      signal: download.signal,
+    });
     // Handled here too: when the glue fails first, nothing else would ever look at this one.
     wasm.catch(function () {});
-    uiGlue = new Promise(function (resolve, reject) {
+    // Once run, the glue stays: running it again would declare its global a second time.
+    uiGlue = uiGlue || new Promise(function (resolve, reject) {
       var s = document.createElement('script');
       s.src = versioned('optin-ui.js', INTEGRITY['optin-ui.js']);
       s.integrity = INTEGRITY['optin-ui.js'];
@@ -45,6 +55,9 @@ function loadUi() {
       };
       document.head.appendChild(s);
     });
+    uiGlue.catch(function () {
+      uiGlue = null;
+    });
     ui = uiGlue
       .then(function () {
         return optin_ui({ module_or_path: wasm });
@@ -53,11 +66,20 @@ function loadUi() {
         return optin_ui;
       });
     ui.catch(function (e) {
-      ui = uiGlue = null;
-      console.error(e);
+      ui = null;
+      if (!download.signal.aborted) console.error(e);
     });
   }
   return ui;
+}
+
+/**
+ * A choice made on the early banner before the UI's files arrived: unless a view was asked for,
+ * the UI's wasm stops downloading, so that on a slow link the scripts just granted do not share
+ * it with 60 KB nobody needs now. Asked for later (the settings button), it loads again.
+ */
+function dropUnusedUi() {
+  if (!uiWanted && uiDownload) uiDownload.abort();
 }
 
 /**
@@ -129,10 +151,12 @@ var bannerHidden = false;
  * @param {'banner' | 'preferences'} view
  */
 function showUi(view) {
+  uiWanted = true;
   if (view === 'banner') bannerHidden = false;
   return ready
     .then(function () {
-      return takeover;
+      // Whether the takeover happened or not (a choice stopped the UI's download): this view loads it.
+      return takeover && takeover.catch(function () {});
     })
     .then(uiReady)
     .then(function (loaded) {

@@ -331,3 +331,20 @@ test('optin.hide() takes the early banner away, and the UI does not bring it bac
   assert.equal(await w.banner.count(), 0, 'still hidden');
   s.assertNoErrors();
 });
+
+test('a choice made before the UI arrived stops its download; the panel still opens later', T, async () => {
+  const hold = holdUi({ files: ['/optin/optin-ui_bg.wasm'] });
+  const s = await env.newPage();
+  const w = await open(s, { body: gated('analytics', '/fixtures/analytics.js') });
+  await s.page.waitForFunction(() => performance.getEntriesByType('resource').length >= 0);
+  await w.acceptAll.click();
+  await waitForRuns(s.page, 1);
+  hold.release();
+  await sleep(500);
+  assert.equal(await s.page.evaluate(() => document.querySelector('optin-widget').shadowRoot.querySelectorAll('.optin').length), 0,
+    'no UI rendered for a choice already made');
+  await s.page.evaluate(() => window.optin.showPreferences());
+  await w.preferences.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.ok(hold.requested >= 2, `the wasm was asked for again (${hold.requested} requests)`);
+  s.assertNoErrors();
+});
