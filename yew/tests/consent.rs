@@ -15,10 +15,12 @@ use optin_core::receipt::Receipt;
 use optin_core::record::Record;
 use optin_yew::{use_consent, Banner, Consent, Gated, OptinProvider, Preferences};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
+
+mod support;
+use support::{document, sleep, storage};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -39,24 +41,6 @@ thread_local! {
     static RENDERS: RefCell<Vec<(bool, bool)>> = const { RefCell::new(Vec::new()) };
     /// The probe's handle, for the test to act through.
     static HANDLE: RefCell<Option<Consent>> = const { RefCell::new(None) };
-}
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(p).await.unwrap();
-}
-
-fn storage() -> web_sys::Storage {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap()
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
 }
 
 /// A component using the hook: records every render.

@@ -10,11 +10,13 @@
 
 use optin_yew::{use_consent, Banner, Gated, OptinProvider, Preferences};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 use yew::LocalServerRenderer;
+
+mod support;
+use support::{document, sleep, storage};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -60,24 +62,6 @@ fn page() -> Html {
             <button type="button" id="settings" onclick={open}>{ "Cookie settings" }</button>
         </main>
     }
-}
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(p).await.unwrap();
-}
-
-fn storage() -> web_sys::Storage {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap()
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
 }
 
 fn props() -> AppProps {
