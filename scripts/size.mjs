@@ -18,7 +18,7 @@ import { brotliCompressSync, constants } from 'node:zlib';
 // 117 652 B to 39 530 and 105 357 B (README "Size" lists each step).
 // The banner at first paint (the template Yew renders ahead of time, its stylesheet and English
 // texts, the core's filling and the loader's building of it) costs every visitor 4 KB: 39 530 ->
-// 43 604 B returning, 105 357 -> 109 587 B first (README "Size").
+// 43 623 B returning, 105 357 -> 109 606 B first (README "Size").
 const BUDGET = { returning: 43648, first: 109632 };
 const TARGET = { returning: 30 * 1024, first: 80 * 1024 };
 

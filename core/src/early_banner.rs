@@ -60,8 +60,9 @@ impl Values<'_> {
             "@privacyPolicyUrl" => config.privacy_policy_url.as_deref(),
             "gpcNotice" if !self.gpc => None,
             "settingsUnavailable" if !self.settings_unavailable => None,
-            // Only a site can know what changed between its revisions: no built-in text.
+            // Only a site can know what changed between its revisions: its text alone.
             "revisionNotice" if !self.revised => None,
+            "revisionNotice" => texts::site_text(config, self.lang, name),
             key => texts::site_text(config, self.lang, key)
                 .or_else(|| self.shipped.and_then(|t| t.get(key)))
                 .or_else(|| match template.get("texts")?.get(key)? {
