@@ -44,6 +44,13 @@ impl Widget {
     fn gpc_applies(&self) -> bool {
         self.gpc_seen && self.config.honor_gpc && self.config.categories.iter().any(|c| c.gpc)
     }
+
+    /// The stored choice predates the config's revision: the banner shows `revisionNotice`.
+    fn revised(&self) -> bool {
+        self.stored
+            .previous()
+            .is_some_and(|r| r.revision != self.config.revision)
+    }
 }
 
 thread_local! {
@@ -325,12 +332,8 @@ pub fn reset() -> Result<(), JsValue> {
 /// `revised` tells the banner to show the config's `revisionNotice`.
 pub fn choices_json() -> Option<String> {
     read_widget(|w| {
-        let revised = w
-            .stored
-            .previous()
-            .is_some_and(|r| r.revision != w.config.revision);
         Access::new(&w.config, w.stored.previous(), &w.page_only)
-            .choices_json(revised, w.gpc_applies())
+            .choices_json(w.revised(), w.gpc_applies())
     })
 }
 
@@ -339,15 +342,11 @@ pub fn choices_json() -> Option<String> {
 /// config's revision (as `choices_json` tells the UI).
 pub fn banner_context() -> Option<(Rc<Config>, String, bool, bool)> {
     read_widget(|w| {
-        let revised = w
-            .stored
-            .previous()
-            .is_some_and(|r| r.revision != w.config.revision);
         (
             Rc::clone(&w.config),
             w.lang.clone(),
             w.gpc_applies(),
-            revised,
+            w.revised(),
         )
     })
 }
